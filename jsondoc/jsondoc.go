@@ -1,0 +1,246 @@
+// Package jsondoc checks JSON documents against size and depth limits and rewrites them in flex-db's
+// canonical form: the exact text PostgreSQL's jsonb prints for the same value (keys ordered by length,
+// then bytes; ", " and ": " separators; numbers in plain decimal notation keeping their scale). Storing
+// canonical text makes a document read back byte-identical on SQLite and PostgreSQL, and lets the
+// PostgreSQL store return jsonb's text as it is, with no re-encoding on the read path.
+package jsondoc
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits bound what a document may be.
+type Limits struct {
+	MaxBytes int // of the text as sent
+	MaxDepth int // nesting of objects and arrays; the top-level object is depth 1
+}
+
+// maxNumberDigits bounds the plain-decimal form of a number, which is what both engines store; 1e100000
+// is a short text but a 100,000-digit number.
+const maxNumberDigits = 1000
+
+// Canonical checks that text is one JSON object within lim and returns its canonical text. The error
+// says what is wrong in words fit for a field violation.
+func Canonical(text string, lim Limits) (string, error) {
+	v, err := parse(text, lim)
+	if err != nil {
+		return "", err
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return "", errors.New("must be a JSON object")
+	}
+	var b strings.Builder
+	b.Grow(len(text) + len(text)/8)
+	if err := write(&b, v); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// Parse checks text like Canonical and returns the decoded value (numbers as json.Number), for callers
+// such as a JSON Schema validator that work on values.
+func Parse(text string, lim Limits) (any, error) {
+	return parse(text, lim)
+}
+
+func parse(text string, lim Limits) (any, error) {
+	if lim.MaxBytes > 0 && len(text) > lim.MaxBytes {
+		return nil, fmt.Errorf("is %d bytes, more than the limit of %d", len(text), lim.MaxBytes)
+	}
+	if !utf8.ValidString(text) {
+		return nil, errors.New("is not valid UTF-8")
+	}
+	if depth := maxDepth(text); lim.MaxDepth > 0 && depth > lim.MaxDepth {
+		return nil, fmt.Errorf("nests %d levels deep, more than the limit of %d", depth, lim.MaxDepth)
+	}
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("is not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, errors.New("is not valid JSON: text after the end of the document")
+	}
+	return v, nil
+}
+
+// maxDepth scans brackets outside strings; it runs before decoding so that a deep document is refused
+// without the decoder's recursion.
+func maxDepth(text string) int {
+	depth, deepest := 0, 0
+	inString, escaped := false, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+func write(b *strings.Builder, v any) error {
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(v))
+	case json.Number:
+		n, err := plainNumber(string(v))
+		if err != nil {
+			return err
+		}
+		b.WriteString(n)
+	case string:
+		if err := writeString(b, v); err != nil {
+			return err
+		}
+	case []any:
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if err := write(b, e); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if len(keys[i]) != len(keys[j]) {
+				return len(keys[i]) < len(keys[j])
+			}
+			return keys[i] < keys[j]
+		})
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if err := writeString(b, k); err != nil {
+				return err
+			}
+			b.WriteString(": ")
+			if err := write(b, v[k]); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	default:
+		return fmt.Errorf("holds an unexpected %T", v)
+	}
+	return nil
+}
+
+// writeString escapes as PostgreSQL's escape_json does. NUL is refused: jsonb cannot hold it.
+func writeString(b *strings.Builder, s string) error {
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case 0:
+			return errors.New(`holds the character \u0000, which cannot be stored`)
+		default:
+			if c < 0x20 {
+				fmt.Fprintf(b, `\u%04x`, c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return nil
+}
+
+// plainNumber writes a JSON number as PostgreSQL's numeric prints it: no exponent, the scale the text
+// implies (1.50 stays 1.50, 1e2 becomes 100, 15e-3 becomes 0.015), and no sign on zero.
+func plainNumber(s string) (string, error) {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	mant, expText, _ := strings.Cut(strings.ToLower(s), "e")
+	exp := 0
+	if expText != "" {
+		e, err := strconv.Atoi(expText)
+		if err != nil || e > maxNumberDigits || e < -maxNumberDigits {
+			return "", fmt.Errorf("holds the number %s, beyond the %d-digit limit", s, maxNumberDigits)
+		}
+		exp = e
+	}
+	intPart, fracPart, _ := strings.Cut(mant, ".")
+	digits := intPart + fracPart
+	point := len(intPart) + exp // position of the decimal point within digits
+	scale := max(0, len(fracPart)-exp)
+	if point+scale > maxNumberDigits {
+		return "", fmt.Errorf("holds the number %s, beyond the %d-digit limit", s, maxNumberDigits)
+	}
+
+	var whole, frac string
+	switch {
+	case point <= 0:
+		whole, frac = "0", strings.Repeat("0", -point)+digits
+	case point >= len(digits):
+		whole, frac = digits+strings.Repeat("0", point-len(digits)), ""
+	default:
+		whole, frac = digits[:point], digits[point:]
+	}
+	whole = strings.TrimLeft(whole, "0")
+	if whole == "" {
+		whole = "0"
+	}
+	if len(frac) < scale {
+		frac += strings.Repeat("0", scale-len(frac))
+	}
+	frac = frac[:scale]
+
+	var out bytes.Buffer
+	if neg && strings.Trim(whole+frac, "0") != "" {
+		out.WriteByte('-')
+	}
+	out.WriteString(whole)
+	if scale > 0 {
+		out.WriteByte('.')
+		out.WriteString(frac)
+	}
+	return out.String(), nil
+}

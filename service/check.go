@@ -1,0 +1,136 @@
+package service
+
+import (
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/flexdb/flexdb"
+	"github.com/flexdb/flexdb/jsondoc"
+	"github.com/google/uuid"
+)
+
+// Limits are the bounds every request is checked against.
+type Limits struct {
+	NameChars        int // tenant, node type and display names, relationship types
+	DescriptionChars int
+	EmailChars       int
+	Document         jsondoc.Limits // node and relationship data, node type schemas
+}
+
+// DefaultLimits are DESIGN.md's.
+var DefaultLimits = Limits{
+	NameChars:        200,
+	DescriptionChars: 2000,
+	EmailChars:       254,
+	Document:         jsondoc.Limits{MaxBytes: 1 << 20, MaxDepth: 64},
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// check gathers every violation of a request, so that one error lists them all.
+type check struct {
+	lim        Limits
+	violations []flexdb.FieldViolation
+}
+
+func (c *check) add(field, description string) {
+	c.violations = append(c.violations, flexdb.FieldViolation{Field: field, Description: description})
+}
+
+func (c *check) err() error {
+	if len(c.violations) == 0 {
+		return nil
+	}
+	return flexdb.Invalid(c.violations...)
+}
+
+// id checks a required UUID and returns it in canonical (lower-case, hyphenated) form.
+func (c *check) id(field, v string) string {
+	if v == "" {
+		c.add(field, "is required")
+		return ""
+	}
+	return c.optionalID(field, v)
+}
+
+func (c *check) optionalID(field, v string) string {
+	if v == "" {
+		return ""
+	}
+	u, err := uuid.Parse(v)
+	if err != nil || len(v) != 36 {
+		c.add(field, "must be a UUID such as 0190f0a0-7b7c-7d1e-8f00-000000000000")
+		return ""
+	}
+	return u.String()
+}
+
+func (c *check) slug(field, v string, required bool) {
+	switch {
+	case v == "" && required:
+		c.add(field, "is required")
+	case v != "" && !slugPattern.MatchString(v):
+		c.add(field, "must be 1 to 63 lower-case letters, digits or hyphens, starting with a letter or digit")
+	}
+}
+
+// text checks a free-text field: a length limit in characters and no control characters.
+func (c *check) text(field, v string, maxChars int, required bool) {
+	switch {
+	case v == "" && required:
+		c.add(field, "is required")
+	case utf8.RuneCountInString(v) > maxChars:
+		c.add(field, "must be at most "+strconv.Itoa(maxChars)+" characters")
+	case strings.IndexFunc(v, unicode.IsControl) >= 0 && field != "description":
+		c.add(field, "must not contain control characters")
+	case v != "" && strings.TrimSpace(v) == "":
+		c.add(field, "must not be blank")
+	}
+}
+
+func (c *check) email(field, v string, required bool) {
+	if v == "" {
+		if required {
+			c.add(field, "is required")
+		}
+		return
+	}
+	if utf8.RuneCountInString(v) > c.lim.EmailChars {
+		c.add(field, "must be at most "+strconv.Itoa(c.lim.EmailChars)+" characters")
+		return
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndexByte(v, '@'):], ".") {
+		c.add(field, "must be an email address such as ada@example.com")
+	}
+}
+
+func (c *check) oneOf(field, v string, allowed ...string) {
+	for _, a := range allowed {
+		if v == a {
+			return
+		}
+	}
+	c.add(field, "must be one of "+strings.Join(allowed, ", "))
+}
+
+// document checks a JSON object field and returns its canonical text; "" becomes "{}" when emptyIsEmpty
+// (create), and stays "" (leave unchanged) otherwise.
+func (c *check) document(field, v string, emptyIsEmpty bool) string {
+	if v == "" {
+		if emptyIsEmpty {
+			return "{}"
+		}
+		return ""
+	}
+	canon, err := jsondoc.Canonical(v, c.lim.Document)
+	if err != nil {
+		c.add(field, err.Error())
+		return ""
+	}
+	return canon
+}

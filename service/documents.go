@@ -1,0 +1,272 @@
+package service
+
+import (
+	"context"
+
+	"github.com/flexdb/flexdb"
+)
+
+// ---- node types ----
+
+// CreateNodeType declares a kind of document; an empty schema accepts any object.
+func (s *Service) CreateNodeType(ctx context.Context, tenantID, name, description, schema string) (*flexdb.NodeType, error) {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	c.text("name", name, s.lim.NameChars, true)
+	c.text("description", description, s.lim.DescriptionChars, false)
+	schema = s.checkSchema(c, schema, true)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	at := s.now()
+	nt := &flexdb.NodeType{ID: newID(), TenantID: tenantID, Name: name, Description: description, Schema: schema, CreatedAt: at, UpdatedAt: at, Version: 1}
+	if err := s.store.CreateNodeType(ctx, nt); err != nil {
+		return nil, err
+	}
+	return nt, nil
+}
+
+// checkSchema returns the schema's canonical text after checking that it compiles.
+func (s *Service) checkSchema(c *check, schema string, emptyIsEmpty bool) string {
+	canon := c.document("schema", schema, emptyIsEmpty)
+	if canon == "" {
+		return ""
+	}
+	if _, err := compileSchema(canon, s.lim.Document); err != nil {
+		c.add("schema", err.Error())
+		return ""
+	}
+	return canon
+}
+
+func (s *Service) GetNodeType(ctx context.Context, tenantID, id string) (*flexdb.NodeType, error) {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	id = c.id("id", id)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return s.store.GetNodeType(ctx, tenantID, id)
+}
+
+// UpdateNodeType changes a type; a new schema applies to node writes from then on.
+func (s *Service) UpdateNodeType(ctx context.Context, u NodeTypeUpdate) (*flexdb.NodeType, error) {
+	c := s.check()
+	u.TenantID = c.id("tenant_id", u.TenantID)
+	u.ID = c.id("id", u.ID)
+	c.text("name", u.Name, s.lim.NameChars, false)
+	c.text("description", u.Description, s.lim.DescriptionChars, false)
+	u.Schema = s.checkSchema(c, u.Schema, false)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	u.At = s.now()
+	return s.store.UpdateNodeType(ctx, u)
+}
+
+func (s *Service) DeleteNodeType(ctx context.Context, tenantID, id string, cascade bool) error {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	id = c.id("id", id)
+	if err := c.err(); err != nil {
+		return err
+	}
+	return s.store.DeleteNodeType(ctx, tenantID, id, cascade)
+}
+
+func (s *Service) ListNodeTypes(ctx context.Context, tenantID string, p PageRequest) (flexdb.Page[flexdb.NodeType], error) {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	if err := c.err(); err != nil {
+		return flexdb.Page[flexdb.NodeType]{}, err
+	}
+	return list(p, func(nt flexdb.NodeType) string { return nt.ID }, func(q ListQuery) ([]flexdb.NodeType, int, error) {
+		return s.store.ListNodeTypes(ctx, tenantID, q)
+	}, "node_types", tenantID)
+}
+
+// ---- nodes ----
+
+// schemaOf returns the compiled schema of a node type, from the cache unless fresh is set.
+func (s *Service) schemaOf(ctx context.Context, tenantID, typeID string, fresh bool) (cachedSchema, error) {
+	if e, ok := s.schemas.get(tenantID, typeID); ok && !fresh {
+		return e, nil
+	}
+	nt, err := s.store.GetNodeType(ctx, tenantID, typeID)
+	if err != nil {
+		return cachedSchema{}, err
+	}
+	sch, err := compileSchema(nt.Schema, s.lim.Document)
+	if err != nil {
+		return cachedSchema{}, flexdb.Wrap(err, "stored schema of node type "+typeID+" does not compile")
+	}
+	e := cachedSchema{version: nt.Version, schema: sch}
+	s.schemas.put(tenantID, typeID, e)
+	return e, nil
+}
+
+// validated runs write with data checked against the node type's current schema. The store refuses
+// the write (NotFound) when the type moved past the version checked against; then the schema is read
+// again and the write retried once.
+func (s *Service) validated(ctx context.Context, tenantID, typeID, data string, write func(version int64) error) error {
+	for fresh := false; ; fresh = true {
+		e, err := s.schemaOf(ctx, tenantID, typeID, fresh)
+		if err != nil {
+			return err
+		}
+		if err := validateDoc(e.schema, "data", data); err != nil {
+			return err
+		}
+		err = write(e.version)
+		if flexdb.CodeOf(err) != flexdb.NotFound || fresh {
+			return err
+		}
+	}
+}
+
+func (s *Service) CreateNode(ctx context.Context, tenantID, nodeTypeID, data string) (*flexdb.Node, error) {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	nodeTypeID = c.id("node_type_id", nodeTypeID)
+	data = c.document("data", data, true)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	at := s.now()
+	n := &flexdb.Node{ID: newID(), TenantID: tenantID, NodeTypeID: nodeTypeID, Data: data, CreatedAt: at, UpdatedAt: at, Version: 1}
+	err := s.validated(ctx, tenantID, nodeTypeID, data, func(version int64) error {
+		return s.store.CreateNode(ctx, n, version)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func (s *Service) GetNode(ctx context.Context, tenantID, id string) (*flexdb.Node, error) {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	id = c.id("id", id)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return s.store.GetNode(ctx, tenantID, id)
+}
+
+// UpdateNode replaces a node's data, checked against its type's schema; empty data changes nothing
+// but the version.
+func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string) (*flexdb.Node, error) {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	id = c.id("id", id)
+	data = c.document("data", data, false)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	cur, err := s.store.GetNode(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	u := NodeUpdate{TenantID: tenantID, ID: id, NodeTypeID: cur.NodeTypeID, Data: data, At: s.now()}
+	if data == "" {
+		u.Data = cur.Data
+	}
+	var updated *flexdb.Node
+	err = s.validated(ctx, tenantID, cur.NodeTypeID, u.Data, func(version int64) error {
+		u.TypeVersion = version
+		updated, err = s.store.UpdateNode(ctx, u)
+		return err
+	})
+	return updated, err
+}
+
+func (s *Service) DeleteNode(ctx context.Context, tenantID, id string) error {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	id = c.id("id", id)
+	if err := c.err(); err != nil {
+		return err
+	}
+	return s.store.DeleteNode(ctx, tenantID, id)
+}
+
+func (s *Service) ListNodes(ctx context.Context, tenantID string, f NodeFilter, p PageRequest) (flexdb.Page[flexdb.Node], error) {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	f.NodeTypeID = c.optionalID("node_type_id", f.NodeTypeID)
+	if err := c.err(); err != nil {
+		return flexdb.Page[flexdb.Node]{}, err
+	}
+	return list(p, func(n flexdb.Node) string { return n.ID }, func(q ListQuery) ([]flexdb.Node, int, error) {
+		return s.store.ListNodes(ctx, tenantID, f, q)
+	}, "nodes", tenantID, f.NodeTypeID)
+}
+
+// ---- relationships ----
+
+func (s *Service) CreateRelationship(ctx context.Context, r flexdb.Relationship) (*flexdb.Relationship, error) {
+	c := s.check()
+	r.TenantID = c.id("tenant_id", r.TenantID)
+	r.SourceNodeID = c.id("source_node_id", r.SourceNodeID)
+	r.TargetNodeID = c.id("target_node_id", r.TargetNodeID)
+	c.text("relationship_type", r.Type, s.lim.NameChars, true)
+	r.Data = c.document("data", r.Data, true)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	at := s.now()
+	r.ID, r.CreatedAt, r.UpdatedAt, r.Version = newID(), at, at, 1
+	if err := s.store.CreateRelationship(ctx, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func (s *Service) GetRelationship(ctx context.Context, tenantID, id string) (*flexdb.Relationship, error) {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	id = c.id("id", id)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return s.store.GetRelationship(ctx, tenantID, id)
+}
+
+func (s *Service) UpdateRelationship(ctx context.Context, u RelationshipUpdate) (*flexdb.Relationship, error) {
+	c := s.check()
+	u.TenantID = c.id("tenant_id", u.TenantID)
+	u.ID = c.id("id", u.ID)
+	c.text("relationship_type", u.Type, s.lim.NameChars, false)
+	u.Data = c.document("data", u.Data, false)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	u.At = s.now()
+	return s.store.UpdateRelationship(ctx, u)
+}
+
+func (s *Service) DeleteRelationship(ctx context.Context, tenantID, id string) error {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	id = c.id("id", id)
+	if err := c.err(); err != nil {
+		return err
+	}
+	return s.store.DeleteRelationship(ctx, tenantID, id)
+}
+
+func (s *Service) ListRelationships(ctx context.Context, tenantID string, f RelationshipFilter, p PageRequest) (flexdb.Page[flexdb.Relationship], error) {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	f.SourceNodeID = c.optionalID("source_node_id", f.SourceNodeID)
+	f.TargetNodeID = c.optionalID("target_node_id", f.TargetNodeID)
+	if f.Type != "" {
+		c.text("relationship_type", f.Type, s.lim.NameChars, false)
+	}
+	if err := c.err(); err != nil {
+		return flexdb.Page[flexdb.Relationship]{}, err
+	}
+	return list(p, func(r flexdb.Relationship) string { return r.ID }, func(q ListQuery) ([]flexdb.Relationship, int, error) {
+		return s.store.ListRelationships(ctx, tenantID, f, q)
+	}, "relationships", tenantID, f.SourceNodeID, f.TargetNodeID, f.Type)
+}

@@ -1,0 +1,180 @@
+// Package service holds flex-db's rules: validation, defaults, JSON Schema enforcement and paging. Every
+// protocol calls it; it calls a Store. Nothing here knows which protocol or engine is in use.
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/flexdb/flexdb"
+	"github.com/google/uuid"
+)
+
+// Service is flex-db's API in domain terms. It is safe for concurrent use.
+type Service struct {
+	store   Store
+	lim     Limits
+	schemas schemaCache
+	now     func() time.Time
+}
+
+// New returns a Service over store, checking requests against lim.
+func New(store Store, lim Limits) *Service {
+	return &Service{store: store, lim: lim, now: now}
+}
+
+// now is UTC with microseconds, what both engines keep.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func (s *Service) check() *check { return &check{lim: s.lim} }
+
+// ---- tenants ----
+
+func (s *Service) CreateTenant(ctx context.Context, slug, name string) (*flexdb.Tenant, error) {
+	c := s.check()
+	c.slug("slug", slug, true)
+	c.text("name", name, s.lim.NameChars, true)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	at := s.now()
+	t := &flexdb.Tenant{ID: newID(), Slug: slug, Name: name, Status: flexdb.TenantActive, CreatedAt: at, UpdatedAt: at, Version: 1}
+	if err := s.store.CreateTenant(ctx, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (s *Service) GetTenant(ctx context.Context, id string) (*flexdb.Tenant, error) {
+	c := s.check()
+	id = c.id("id", id)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return s.store.GetTenant(ctx, id)
+}
+
+func (s *Service) UpdateTenant(ctx context.Context, u TenantUpdate) (*flexdb.Tenant, error) {
+	c := s.check()
+	u.ID = c.id("id", u.ID)
+	c.slug("slug", u.Slug, false)
+	c.text("name", u.Name, s.lim.NameChars, false)
+	if u.Status != "" {
+		c.oneOf("status", u.Status, flexdb.TenantActive, flexdb.TenantSuspended)
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	u.At = s.now()
+	return s.store.UpdateTenant(ctx, u)
+}
+
+func (s *Service) DeleteTenant(ctx context.Context, id string) error {
+	c := s.check()
+	id = c.id("id", id)
+	if err := c.err(); err != nil {
+		return err
+	}
+	return s.store.DeleteTenant(ctx, id)
+}
+
+func (s *Service) ListTenants(ctx context.Context, p PageRequest) (flexdb.Page[flexdb.Tenant], error) {
+	return list(p, func(t flexdb.Tenant) string { return t.ID }, func(q ListQuery) ([]flexdb.Tenant, int, error) {
+		return s.store.ListTenants(ctx, q)
+	}, "tenants")
+}
+
+// ---- users and memberships ----
+
+func (s *Service) CreateUser(ctx context.Context, email, displayName string) (*flexdb.User, error) {
+	c := s.check()
+	c.email("email", email, true)
+	c.text("display_name", displayName, s.lim.NameChars, false)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	at := s.now()
+	u := &flexdb.User{ID: newID(), Email: email, DisplayName: displayName, CreatedAt: at, UpdatedAt: at, Version: 1}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (s *Service) GetUser(ctx context.Context, id string) (*flexdb.User, error) {
+	c := s.check()
+	id = c.id("id", id)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return s.store.GetUser(ctx, id)
+}
+
+func (s *Service) UpdateUser(ctx context.Context, u UserUpdate) (*flexdb.User, error) {
+	c := s.check()
+	u.ID = c.id("id", u.ID)
+	c.email("email", u.Email, false)
+	c.text("display_name", u.DisplayName, s.lim.NameChars, false)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	u.At = s.now()
+	return s.store.UpdateUser(ctx, u)
+}
+
+func (s *Service) DeleteUser(ctx context.Context, id string) error {
+	c := s.check()
+	id = c.id("id", id)
+	if err := c.err(); err != nil {
+		return err
+	}
+	return s.store.DeleteUser(ctx, id)
+}
+
+func (s *Service) ListUsers(ctx context.Context, p PageRequest) (flexdb.Page[flexdb.User], error) {
+	return list(p, func(u flexdb.User) string { return u.ID }, func(q ListQuery) ([]flexdb.User, int, error) {
+		return s.store.ListUsers(ctx, q)
+	}, "users")
+}
+
+// AddUserToTenant makes the user a member of the tenant with role (default member).
+func (s *Service) AddUserToTenant(ctx context.Context, tenantID, userID, role string) (*flexdb.Membership, error) {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	userID = c.id("user_id", userID)
+	if role == "" {
+		role = flexdb.RoleMember
+	}
+	c.oneOf("role", role, flexdb.RoleOwner, flexdb.RoleAdmin, flexdb.RoleMember, flexdb.RoleViewer)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	m := &flexdb.Membership{TenantID: tenantID, UserID: userID, Role: role, Status: flexdb.MembershipActive}
+	if err := s.store.AddMember(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (s *Service) RemoveUserFromTenant(ctx context.Context, tenantID, userID string) error {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	userID = c.id("user_id", userID)
+	if err := c.err(); err != nil {
+		return err
+	}
+	return s.store.RemoveMember(ctx, tenantID, userID)
+}
+
+func (s *Service) ListTenantUsers(ctx context.Context, tenantID string, p PageRequest) (flexdb.Page[flexdb.Membership], error) {
+	c := s.check()
+	tenantID = c.id("tenant_id", tenantID)
+	if err := c.err(); err != nil {
+		return flexdb.Page[flexdb.Membership]{}, err
+	}
+	return list(p, func(m flexdb.Membership) string { return m.UserID }, func(q ListQuery) ([]flexdb.Membership, int, error) {
+		return s.store.ListMembers(ctx, tenantID, q)
+	}, "tenant_users", tenantID)
+}

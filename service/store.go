@@ -1,0 +1,104 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/flexdb/flexdb"
+)
+
+// Store keeps flex-db's data. Every engine implements it and passes the conformance suite in storetest.
+//
+// Errors are *flexdb.Error: NotFound for an id that does not exist within the given tenant (an id of
+// another tenant does not exist there), AlreadyExists for a unique key taken, FailedPrecondition for a
+// refused delete, Internal for faults. Every method is one transaction.
+type Store interface {
+	CreateTenant(ctx context.Context, t *flexdb.Tenant) error
+	GetTenant(ctx context.Context, id string) (*flexdb.Tenant, error)
+	UpdateTenant(ctx context.Context, u TenantUpdate) (*flexdb.Tenant, error)
+	DeleteTenant(ctx context.Context, id string) error
+	ListTenants(ctx context.Context, q ListQuery) ([]flexdb.Tenant, int, error)
+
+	CreateUser(ctx context.Context, u *flexdb.User) error
+	GetUser(ctx context.Context, id string) (*flexdb.User, error)
+	UpdateUser(ctx context.Context, u UserUpdate) (*flexdb.User, error)
+	DeleteUser(ctx context.Context, id string) error
+	ListUsers(ctx context.Context, q ListQuery) ([]flexdb.User, int, error)
+
+	AddMember(ctx context.Context, m *flexdb.Membership) error
+	RemoveMember(ctx context.Context, tenantID, userID string) error
+	// ListMembers pages by user id; NotFound if the tenant does not exist.
+	ListMembers(ctx context.Context, tenantID string, q ListQuery) ([]flexdb.Membership, int, error)
+
+	CreateNodeType(ctx context.Context, nt *flexdb.NodeType) error
+	GetNodeType(ctx context.Context, tenantID, id string) (*flexdb.NodeType, error)
+	UpdateNodeType(ctx context.Context, u NodeTypeUpdate) (*flexdb.NodeType, error)
+	// DeleteNodeType refuses with FailedPrecondition while nodes of the type exist, unless cascade is
+	// set: then those nodes and their relationships go too.
+	DeleteNodeType(ctx context.Context, tenantID, id string, cascade bool) error
+	ListNodeTypes(ctx context.Context, tenantID string, q ListQuery) ([]flexdb.NodeType, int, error)
+
+	// CreateNode inserts n only if its node type exists at typeVersion, the version whose schema the
+	// data was checked against; otherwise it answers NotFound and writes nothing.
+	CreateNode(ctx context.Context, n *flexdb.Node, typeVersion int64) error
+	GetNode(ctx context.Context, tenantID, id string) (*flexdb.Node, error)
+	// UpdateNode, like CreateNode, writes only while the node's type is still at u.TypeVersion.
+	UpdateNode(ctx context.Context, u NodeUpdate) (*flexdb.Node, error)
+	// DeleteNode removes the node and every relationship that starts or ends at it.
+	DeleteNode(ctx context.Context, tenantID, id string) error
+	ListNodes(ctx context.Context, tenantID string, f NodeFilter, q ListQuery) ([]flexdb.Node, int, error)
+
+	CreateRelationship(ctx context.Context, r *flexdb.Relationship) error
+	GetRelationship(ctx context.Context, tenantID, id string) (*flexdb.Relationship, error)
+	UpdateRelationship(ctx context.Context, u RelationshipUpdate) (*flexdb.Relationship, error)
+	DeleteRelationship(ctx context.Context, tenantID, id string) error
+	ListRelationships(ctx context.Context, tenantID string, f RelationshipFilter, q ListQuery) ([]flexdb.Relationship, int, error)
+}
+
+// ListQuery asks for at most Limit items with ids greater than After ("" for the first), in id order.
+// UUIDv7 ids are time-ordered, so id order is creation order and the primary key serves every page.
+// The count returned beside the items ignores After and Limit. Tenant-scoped lists answer NotFound for
+// a tenant that does not exist.
+type ListQuery struct {
+	After string
+	Limit int
+}
+
+// In the update types, an empty string leaves its field unchanged (the original contract's semantics);
+// At becomes updated_at, and the version grows by one.
+
+type TenantUpdate struct {
+	ID, Slug, Name, Status string
+	At                     time.Time
+}
+
+type UserUpdate struct {
+	ID, Email, DisplayName string
+	At                     time.Time
+}
+
+type NodeTypeUpdate struct {
+	TenantID, ID, Name, Description, Schema string
+	At                                      time.Time
+}
+
+type NodeUpdate struct {
+	TenantID, ID, NodeTypeID, Data string
+	TypeVersion                    int64
+	At                             time.Time
+}
+
+type RelationshipUpdate struct {
+	TenantID, ID, Type, Data string
+	At                       time.Time
+}
+
+// NodeFilter narrows ListNodes; empty fields match everything.
+type NodeFilter struct {
+	NodeTypeID string
+}
+
+// RelationshipFilter narrows ListRelationships; empty fields match everything.
+type RelationshipFilter struct {
+	SourceNodeID, TargetNodeID, Type string
+}

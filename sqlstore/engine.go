@@ -1,0 +1,51 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+)
+
+// querier runs statements; both engines' connections, pools and transactions provide it. Statements
+// are written once, in the SQL both engines accept, with $n placeholders.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (int64, error)
+	Query(ctx context.Context, sql string, args ...any) (rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) row
+}
+
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+type row interface {
+	Scan(dest ...any) error
+}
+
+// violation is what a failed statement broke, read from the engine's error code (never from constraint
+// names, which differ between engines and carry shard suffixes on Citus).
+type violation int
+
+const (
+	noViolation violation = iota
+	uniqueViolation
+	foreignKeyViolation
+)
+
+// engine is what differs between PostgreSQL and SQLite.
+type engine interface {
+	// reads and writes are separate so that SQLite can keep one writer beside many readers.
+	reader() querier
+	writer() querier
+	inTx(ctx context.Context, fn func(q querier) error) error
+	violated(err error) violation
+	ping(ctx context.Context) error
+	close()
+	// migration needs database/sql and the engine's own schema files.
+	sqlDB() *sql.DB
+	gooseDialect() string
+	migrations() fs.FS
+}

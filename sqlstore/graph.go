@@ -1,0 +1,200 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/flexdb/flexdb"
+	"github.com/flexdb/flexdb/service"
+)
+
+// ---- node types ----
+
+const nodeTypeColumns = "tenant_id, id, name, description, schema, created_at, updated_at, version"
+
+func scanNodeType(r row) (flexdb.NodeType, error) {
+	var t flexdb.NodeType
+	err := r.Scan(&t.TenantID, &t.ID, &t.Name, &t.Description, &t.Schema, &t.CreatedAt, &t.UpdatedAt, &t.Version)
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	return t, err
+}
+
+func (s *Store) nodeTypeWriteFailed(ctx context.Context, err error, tenantID, name string) error {
+	switch s.db.violated(err) {
+	case uniqueViolation:
+		return flexdb.Errorf(flexdb.AlreadyExists, "a node type named %q already exists in tenant %s", name, tenantID)
+	case foreignKeyViolation:
+		return notFound("tenant %s not found", tenantID)
+	}
+	return fault(err, "write node type")
+}
+
+func (s *Store) CreateNodeType(ctx context.Context, t *flexdb.NodeType) error {
+	_, err := s.db.writer().Exec(ctx, "INSERT INTO node_types ("+nodeTypeColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+		t.TenantID, t.ID, t.Name, t.Description, t.Schema, t.CreatedAt, t.UpdatedAt, t.Version)
+	if err != nil {
+		return s.nodeTypeWriteFailed(ctx, err, t.TenantID, t.Name)
+	}
+	return nil
+}
+
+func (s *Store) GetNodeType(ctx context.Context, tenantID, id string) (*flexdb.NodeType, error) {
+	t, err := one(s.db.reader().QueryRow(ctx, "SELECT "+nodeTypeColumns+" FROM node_types WHERE tenant_id = $1 AND id = $2", tenantID, id),
+		scanNodeType, notFound("node type %s not found", id), "read node type")
+	return &t, err
+}
+
+func (s *Store) UpdateNodeType(ctx context.Context, u service.NodeTypeUpdate) (*flexdb.NodeType, error) {
+	t, err := scanNodeType(s.db.writer().QueryRow(ctx, `UPDATE node_types SET name = COALESCE($3, name),
+		description = COALESCE($4, description), schema = COALESCE($5, schema), updated_at = $6, version = version + 1
+		WHERE tenant_id = $1 AND id = $2 RETURNING `+nodeTypeColumns,
+		u.TenantID, u.ID, optional(u.Name), optional(u.Description), optional(u.Schema), u.At))
+	switch {
+	case isNoRows(err):
+		return nil, notFound("node type %s not found", u.ID)
+	case err != nil:
+		return nil, s.nodeTypeWriteFailed(ctx, err, u.TenantID, u.Name)
+	}
+	return &t, nil
+}
+
+func (s *Store) DeleteNodeType(ctx context.Context, tenantID, id string, cascade bool) error {
+	missing := notFound("node type %s not found", id)
+	if !cascade {
+		n, err := s.db.writer().Exec(ctx, "DELETE FROM node_types WHERE tenant_id = $1 AND id = $2", tenantID, id)
+		if s.db.violated(err) == foreignKeyViolation {
+			return s.typeInUse(ctx, tenantID, id)
+		}
+		return affected(n, err, missing, "delete node type")
+	}
+	return s.db.inTx(ctx, func(q querier) error {
+		if _, err := q.Exec(ctx, "DELETE FROM nodes WHERE tenant_id = $1 AND node_type_id = $2", tenantID, id); err != nil {
+			return fault(err, "delete nodes of node type")
+		}
+		n, err := q.Exec(ctx, "DELETE FROM node_types WHERE tenant_id = $1 AND id = $2", tenantID, id)
+		return affected(n, err, missing, "delete node type")
+	})
+}
+
+// typeInUse explains a refused delete; it runs only on that error path.
+func (s *Store) typeInUse(ctx context.Context, tenantID, id string) error {
+	var n int
+	if err := s.db.reader().QueryRow(ctx, "SELECT count(*) FROM nodes WHERE tenant_id = $1 AND node_type_id = $2", tenantID, id).Scan(&n); err != nil {
+		return fault(err, "count nodes of node type")
+	}
+	return flexdb.Errorf(flexdb.FailedPrecondition,
+		"node type %s still has %d nodes; delete them first, or delete the type with cascade", id, n)
+}
+
+func (s *Store) ListNodeTypes(ctx context.Context, tenantID string, q service.ListQuery) ([]flexdb.NodeType, int, error) {
+	l := listSpec[flexdb.NodeType]{table: "node_types", columns: nodeTypeColumns, key: "id", scan: scanNodeType, scope: tenantID}
+	l.filter("tenant_id", tenantID)
+	return l.run(ctx, s.db.reader(), q)
+}
+
+// ---- nodes ----
+
+const nodeColumns = "tenant_id, id, node_type_id, data, created_at, updated_at, version"
+
+func scanNode(r row) (flexdb.Node, error) {
+	var n flexdb.Node
+	err := r.Scan(&n.TenantID, &n.ID, &n.NodeTypeID, &n.Data, &n.CreatedAt, &n.UpdatedAt, &n.Version)
+	n.CreatedAt, n.UpdatedAt = n.CreatedAt.UTC(), n.UpdatedAt.UTC()
+	return n, err
+}
+
+// CreateNode inserts through a SELECT of the node type at the checked version: one statement both
+// checks that the schema used is still current and writes.
+func (s *Store) CreateNode(ctx context.Context, n *flexdb.Node, typeVersion int64) error {
+	c, err := s.db.writer().Exec(ctx, `INSERT INTO nodes (`+nodeColumns+`)
+		SELECT $1, $2, $3, $4, $5, $6, $7 FROM node_types WHERE tenant_id = $1 AND id = $3 AND version = $8`,
+		n.TenantID, n.ID, n.NodeTypeID, n.Data, n.CreatedAt, n.UpdatedAt, n.Version, typeVersion)
+	return affected(c, err, notFound("node type %s not found at version %d", n.NodeTypeID, typeVersion), "create node")
+}
+
+func (s *Store) GetNode(ctx context.Context, tenantID, id string) (*flexdb.Node, error) {
+	n, err := one(s.db.reader().QueryRow(ctx, "SELECT "+nodeColumns+" FROM nodes WHERE tenant_id = $1 AND id = $2", tenantID, id),
+		scanNode, notFound("node %s not found", id), "read node")
+	return &n, err
+}
+
+func (s *Store) UpdateNode(ctx context.Context, u service.NodeUpdate) (*flexdb.Node, error) {
+	n, err := one(s.db.writer().QueryRow(ctx, `UPDATE nodes SET data = $3, updated_at = $4, version = version + 1
+		WHERE tenant_id = $1 AND id = $2 AND node_type_id = $5
+		AND EXISTS (SELECT 1 FROM node_types WHERE tenant_id = $1 AND id = $5 AND version = $6) RETURNING `+nodeColumns,
+		u.TenantID, u.ID, u.Data, u.At, u.NodeTypeID, u.TypeVersion),
+		scanNode, notFound("node %s not found with node type %s at version %d", u.ID, u.NodeTypeID, u.TypeVersion), "update node")
+	return &n, err
+}
+
+func (s *Store) DeleteNode(ctx context.Context, tenantID, id string) error {
+	n, err := s.db.writer().Exec(ctx, "DELETE FROM nodes WHERE tenant_id = $1 AND id = $2", tenantID, id)
+	return affected(n, err, notFound("node %s not found", id), "delete node")
+}
+
+func (s *Store) ListNodes(ctx context.Context, tenantID string, f service.NodeFilter, q service.ListQuery) ([]flexdb.Node, int, error) {
+	l := listSpec[flexdb.Node]{table: "nodes", columns: nodeColumns, key: "id", scan: scanNode, scope: tenantID}
+	l.filter("tenant_id", tenantID)
+	l.filter("node_type_id", f.NodeTypeID)
+	return l.run(ctx, s.db.reader(), q)
+}
+
+// ---- relationships ----
+
+const relationshipColumns = "tenant_id, id, source_node_id, target_node_id, relationship_type, data, created_at, updated_at, version"
+
+func scanRelationship(r row) (flexdb.Relationship, error) {
+	var x flexdb.Relationship
+	err := r.Scan(&x.TenantID, &x.ID, &x.SourceNodeID, &x.TargetNodeID, &x.Type, &x.Data, &x.CreatedAt, &x.UpdatedAt, &x.Version)
+	x.CreatedAt, x.UpdatedAt = x.CreatedAt.UTC(), x.UpdatedAt.UTC()
+	return x, err
+}
+
+func (s *Store) CreateRelationship(ctx context.Context, r *flexdb.Relationship) error {
+	_, err := s.db.writer().Exec(ctx, "INSERT INTO relationships ("+relationshipColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		r.TenantID, r.ID, r.SourceNodeID, r.TargetNodeID, r.Type, r.Data, r.CreatedAt, r.UpdatedAt, r.Version)
+	if s.db.violated(err) != foreignKeyViolation {
+		if err != nil {
+			return fault(err, "create relationship")
+		}
+		return nil
+	}
+	// An endpoint is missing from this tenant: say which.
+	for _, end := range []struct{ field, id string }{{"source_node_id", r.SourceNodeID}, {"target_node_id", r.TargetNodeID}} {
+		if _, err := s.GetNode(ctx, r.TenantID, end.id); flexdb.CodeOf(err) == flexdb.NotFound {
+			return notFound("%s: node %s not found", end.field, end.id)
+		} else if err != nil {
+			return err
+		}
+	}
+	return fault(err, "create relationship")
+}
+
+func (s *Store) GetRelationship(ctx context.Context, tenantID, id string) (*flexdb.Relationship, error) {
+	x, err := one(s.db.reader().QueryRow(ctx, "SELECT "+relationshipColumns+" FROM relationships WHERE tenant_id = $1 AND id = $2", tenantID, id),
+		scanRelationship, notFound("relationship %s not found", id), "read relationship")
+	return &x, err
+}
+
+func (s *Store) UpdateRelationship(ctx context.Context, u service.RelationshipUpdate) (*flexdb.Relationship, error) {
+	x, err := one(s.db.writer().QueryRow(ctx, `UPDATE relationships SET relationship_type = COALESCE($3, relationship_type),
+		data = COALESCE($4, data), updated_at = $5, version = version + 1 WHERE tenant_id = $1 AND id = $2 RETURNING `+relationshipColumns,
+		u.TenantID, u.ID, optional(u.Type), optional(u.Data), u.At),
+		scanRelationship, notFound("relationship %s not found", u.ID), "update relationship")
+	return &x, err
+}
+
+func (s *Store) DeleteRelationship(ctx context.Context, tenantID, id string) error {
+	n, err := s.db.writer().Exec(ctx, "DELETE FROM relationships WHERE tenant_id = $1 AND id = $2", tenantID, id)
+	return affected(n, err, notFound("relationship %s not found", id), "delete relationship")
+}
+
+func (s *Store) ListRelationships(ctx context.Context, tenantID string, f service.RelationshipFilter, q service.ListQuery) ([]flexdb.Relationship, int, error) {
+	l := listSpec[flexdb.Relationship]{table: "relationships", columns: relationshipColumns, key: "id", scan: scanRelationship, scope: tenantID}
+	l.filter("tenant_id", tenantID)
+	l.filter("source_node_id", f.SourceNodeID)
+	l.filter("target_node_id", f.TargetNodeID)
+	l.filter("relationship_type", f.Type)
+	return l.run(ctx, s.db.reader(), q)
+}
+
+var _ service.Store = (*Store)(nil)

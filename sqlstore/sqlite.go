@@ -1,0 +1,162 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/sqlite/*.sql
+var sqliteMigrations embed.FS
+
+// timeLayout is how SQLite keeps times: fixed width, so that text order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// sqliteDB is the embedded engine. One connection writes, so writers queue in Go instead of meeting
+// SQLITE_BUSY; a pool of read-only connections reads beside it (WAL lets readers and the writer overlap).
+type sqliteDB struct {
+	write, read *sql.DB
+}
+
+func openSQLite(dir string) (*sqliteDB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	path := filepath.Join(dir, "flexdb.sqlite")
+	// busy_timeout still matters when several processes share the file.
+	const common = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	write, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	read, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	read.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	return &sqliteDB{write: write, read: read}, nil
+}
+
+func (s *sqliteDB) reader() querier { return sqlQuerier{s.read} }
+func (s *sqliteDB) writer() querier { return sqlQuerier{s.write} }
+
+func (s *sqliteDB) inTx(ctx context.Context, fn func(q querier) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(sqlQuerier{tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *sqliteDB) violated(err error) violation {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return noViolation
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return uniqueViolation
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return foreignKeyViolation
+	}
+	return noViolation
+}
+
+func (s *sqliteDB) ping(ctx context.Context) error { return s.read.PingContext(ctx) }
+func (s *sqliteDB) close()                         { s.read.Close(); s.write.Close() }
+func (s *sqliteDB) sqlDB() *sql.DB                 { return s.write }
+func (s *sqliteDB) gooseDialect() string           { return "sqlite3" }
+func (s *sqliteDB) migrations() fs.FS {
+	sub, _ := fs.Sub(sqliteMigrations, "migrations/sqlite")
+	return sub
+}
+
+// sqlConn is what *sql.DB and *sql.Tx have in common.
+type sqlConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// sqlQuerier adapts database/sql to querier and carries times as timeLayout text both ways.
+type sqlQuerier struct{ c sqlConn }
+
+func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.c.ExecContext(ctx, query, timeArgs(args)...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (q sqlQuerier) Query(ctx context.Context, query string, args ...any) (rows, error) {
+	r, err := q.c.QueryContext(ctx, query, timeArgs(args)...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{r}, nil
+}
+
+func (q sqlQuerier) QueryRow(ctx context.Context, query string, args ...any) row {
+	return sqlRow{q.c.QueryRowContext(ctx, query, timeArgs(args)...)}
+}
+
+func timeArgs(args []any) []any {
+	for i, a := range args {
+		if t, ok := a.(time.Time); ok {
+			args[i] = t.UTC().Format(timeLayout)
+		}
+	}
+	return args
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close()                 { r.Rows.Close() }
+func (r sqlRows) Scan(dest ...any) error { return scanTimes(r.Rows.Scan, dest) }
+
+type sqlRow struct{ *sql.Row }
+
+func (r sqlRow) Scan(dest ...any) error { return scanTimes(r.Row.Scan, dest) }
+
+// scanTimes scans text into every *time.Time destination and parses it.
+func scanTimes(scan func(...any) error, dest []any) error {
+	var times []*time.Time
+	var texts []*string
+	for i, d := range dest {
+		if t, ok := d.(*time.Time); ok {
+			s := new(string)
+			times, texts = append(times, t), append(texts, s)
+			dest[i] = s
+		}
+	}
+	if err := scan(dest...); err != nil {
+		return err
+	}
+	for i, s := range texts {
+		t, err := time.Parse(timeLayout, *s)
+		if err != nil {
+			return fmt.Errorf("stored time %q: %w", *s, err)
+		}
+		*times[i] = t
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+// Package sqlstore keeps flex-db's data in SQL: PostgreSQL through pgx, or an embedded SQLite file
+// through modernc.org/sqlite. Both engines run the same statements; what differs between them (drivers,
+// error codes, how SQLite keeps times) stays in postgres.go and sqlite.go.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/flexdb/flexdb"
+	"github.com/flexdb/flexdb/service"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+// Config selects and sizes an engine.
+type Config struct {
+	// DatabaseURL selects PostgreSQL (postgres:// or postgresql://); empty selects SQLite in DataDir.
+	DatabaseURL string
+	DataDir     string
+	// MaxConns sizes the PostgreSQL pool; 0 keeps pgx's default.
+	MaxConns int
+}
+
+// Store implements service.Store.
+type Store struct {
+	db     engine
+	Engine string // "postgres" or "sqlite", for logs and metrics
+}
+
+// Open connects to the configured engine. It does not migrate: call Migrate.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.DatabaseURL == "" {
+		db, err := openSQLite(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		return &Store{db: db, Engine: "sqlite"}, nil
+	}
+	if !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
+		return nil, errors.New("database URL must start with postgres:// or postgresql://")
+	}
+	db, err := openPostgres(ctx, cfg.DatabaseURL, cfg.MaxConns)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, Engine: "postgres"}, nil
+}
+
+// Migrate brings the schema up to date. It is idempotent, and on PostgreSQL an advisory lock makes
+// instances that start together take turns.
+func (s *Store) Migrate(ctx context.Context) error {
+	var opts []goose.ProviderOption
+	if s.Engine == "postgres" {
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(goose.Dialect(s.db.gooseDialect()), s.db.sqlDB(), s.db.migrations(), opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.ping(ctx) }
+
+// Close releases every connection.
+func (s *Store) Close() { s.db.close() }
+
+// fault wraps an unexpected database error; the client sees only what failed, never SQL.
+func fault(err error, what string) error {
+	var fe *flexdb.Error
+	if errors.As(err, &fe) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &flexdb.Error{Code: flexdb.Unavailable, Message: what + ": " + err.Error(), Cause: err}
+	}
+	return flexdb.Wrap(err, what+" failed")
+}
+
+func notFound(format string, args ...any) error { return flexdb.Errorf(flexdb.NotFound, format, args...) }
+
+// one scans the single row of a statement, answering NotFound when there is none.
+func one[T any](r row, scan func(row) (T, error), missing error, what string) (T, error) {
+	v, err := scan(r)
+	if isNoRows(err) {
+		return v, missing
+	}
+	if err != nil {
+		return v, fault(err, what)
+	}
+	return v, nil
+}
+
+// affected turns "no row matched" into NotFound.
+func affected(n int64, err error, missing error, what string) error {
+	if err != nil {
+		return fault(err, what)
+	}
+	if n == 0 {
+		return missing
+	}
+	return nil
+}
+
+// optional passes "" as NULL, so that COALESCE($n, column) leaves the column unchanged.
+func optional(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// ---- paging ----
+
+// listSpec is one list query: its table, columns, the condition with its arguments ($1 is always the
+// scope: the tenant id, or unused for global tables), and how to read a row.
+type listSpec[T any] struct {
+	table, columns, key string // key: the column pages follow
+	where               []string
+	args                []any
+	scan                func(row) (T, error)
+	scope               string // "" for global tables; else the tenant id, which must exist
+}
+
+// filter adds "column = value" when value is set.
+func (l *listSpec[T]) filter(column, value string) {
+	if value == "" {
+		return
+	}
+	l.args = append(l.args, value)
+	l.where = append(l.where, fmt.Sprintf("%s = $%d", column, len(l.args)))
+}
+
+// run reads one page and the total in one statement; an empty page costs a second one, which also
+// tells a missing tenant from an empty list.
+func (l *listSpec[T]) run(ctx context.Context, q querier, lq service.ListQuery) ([]T, int, error) {
+	where := "TRUE"
+	if len(l.where) > 0 {
+		where = strings.Join(l.where, " AND ")
+	}
+	args := append([]any{}, l.args...)
+	page := where
+	if lq.After != "" {
+		args = append(args, lq.After)
+		page += fmt.Sprintf(" AND %s > $%d", l.key, len(args))
+	}
+	args = append(args, lq.Limit)
+	stmt := fmt.Sprintf("SELECT %s, (SELECT count(*) FROM %s WHERE %s) FROM %s WHERE %s ORDER BY %s LIMIT $%d",
+		l.columns, l.table, where, l.table, page, l.key, len(args))
+	rs, err := q.Query(ctx, stmt, args...)
+	if err != nil {
+		return nil, 0, fault(err, "list "+l.table)
+	}
+	defer rs.Close()
+	var items []T
+	total := 0
+	for rs.Next() {
+		item, err := l.scan(withTotal{rs, &total})
+		if err != nil {
+			return nil, 0, fault(err, "list "+l.table)
+		}
+		items = append(items, item)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, 0, fault(err, "list "+l.table)
+	}
+	if len(items) > 0 {
+		return items, total, nil
+	}
+	return nil, 0, l.emptyPage(ctx, q, where, &total)
+}
+
+func (l *listSpec[T]) emptyPage(ctx context.Context, q querier, where string, total *int) error {
+	scopeOK := 1
+	stmt := fmt.Sprintf("SELECT count(*), 1 FROM %s WHERE %s", l.table, where)
+	if l.scope != "" {
+		stmt = fmt.Sprintf("SELECT count(*), (SELECT count(*) FROM tenants WHERE id = $1) FROM %s WHERE %s", l.table, where)
+	}
+	if err := q.QueryRow(ctx, stmt, l.args...).Scan(total, &scopeOK); err != nil {
+		return fault(err, "count "+l.table)
+	}
+	if scopeOK == 0 {
+		return notFound("tenant %s not found", l.scope)
+	}
+	return nil
+}
+
+// withTotal lets an entity's scan function read its own columns while the page's total, the last
+// column, goes to total.
+type withTotal struct {
+	r     row
+	total *int
+}
+
+func (w withTotal) Scan(dest ...any) error { return w.r.Scan(append(dest, w.total)...) }
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// now stamps rows whose time the domain does not carry (membership creation).
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
