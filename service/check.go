@@ -92,21 +92,25 @@ func (c *check) text(field, v string, maxChars int, required bool) {
 	}
 }
 
-func (c *check) email(field, v string, required bool) {
+// email checks an address and returns it in lower case: addresses are unique regardless of case, the
+// same way on every engine.
+func (c *check) email(field, v string, required bool) string {
 	if v == "" {
 		if required {
 			c.add(field, "is required")
 		}
-		return
+		return ""
 	}
 	if utf8.RuneCountInString(v) > c.lim.EmailChars {
 		c.add(field, "must be at most "+strconv.Itoa(c.lim.EmailChars)+" characters")
-		return
+		return ""
 	}
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndexByte(v, '@'):], ".") {
 		c.add(field, "must be an email address such as ada@example.com")
+		return ""
 	}
+	return strings.ToLower(v)
 }
 
 func (c *check) oneOf(field, v string, allowed ...string) {

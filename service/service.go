@@ -90,7 +90,7 @@ func (s *Service) ListTenants(ctx context.Context, p PageRequest) (flexdb.Page[f
 
 func (s *Service) CreateUser(ctx context.Context, email, displayName string) (*flexdb.User, error) {
 	c := s.check()
-	c.email("email", email, true)
+	email = c.email("email", email, true)
 	c.text("display_name", displayName, s.lim.NameChars, false)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func (s *Service) GetUser(ctx context.Context, id string) (*flexdb.User, error) 
 func (s *Service) UpdateUser(ctx context.Context, u UserUpdate) (*flexdb.User, error) {
 	c := s.check()
 	u.ID = c.id("id", u.ID)
-	c.email("email", u.Email, false)
+	u.Email = c.email("email", u.Email, false)
 	c.text("display_name", u.DisplayName, s.lim.NameChars, false)
 	if err := c.err(); err != nil {
 		return nil, err
