@@ -1,0 +1,127 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything flexdb serve and flexdb migrate can be told. Each setting is a flag whose default
+// comes from a FLEXDB_* variable when that is set; flags win over variables.
+type config struct {
+	GRPCAddr         string
+	HTTPAddr         string
+	DataDir          string
+	DatabaseURL      string
+	DBMaxConns       int
+	ShutdownGrace    time.Duration
+	LogLevel         string
+	LogFormat        string
+	MaxDocumentBytes int
+	MaxDocumentDepth int
+	MaxBodyBytes     int
+	CORSOrigins      string
+}
+
+// setting describes one configuration entry for flags, variables and the help text alike.
+type setting struct {
+	flag, env, usage string
+	bind             func(fs *flag.FlagSet, name, usage string, fromEnv string) error
+}
+
+func stringSetting(p *string, flagName, env, def, usage string) setting {
+	return setting{flagName, env, usage, func(fs *flag.FlagSet, name, usage, v string) error {
+		if v == "" {
+			v = def
+		}
+		fs.StringVar(p, name, v, usage)
+		return nil
+	}}
+}
+
+func intSetting(p *int, flagName, env string, def int, usage string) setting {
+	return setting{flagName, env, usage, func(fs *flag.FlagSet, name, usage, v string) error {
+		n := def
+		if v != "" {
+			var err error
+			if n, err = strconv.Atoi(v); err != nil {
+				return fmt.Errorf("%s=%q: must be a whole number", name, v)
+			}
+		}
+		fs.IntVar(p, name, n, usage)
+		return nil
+	}}
+}
+
+func durationSetting(p *time.Duration, flagName, env string, def time.Duration, usage string) setting {
+	return setting{flagName, env, usage, func(fs *flag.FlagSet, name, usage, v string) error {
+		d := def
+		if v != "" {
+			var err error
+			if d, err = time.ParseDuration(v); err != nil {
+				return fmt.Errorf("%s=%q: must be a duration such as 15s", name, v)
+			}
+		}
+		fs.DurationVar(p, name, d, usage)
+		return nil
+	}}
+}
+
+func (c *config) settings() []setting {
+	return []setting{
+		stringSetting(&c.GRPCAddr, "grpc-addr", "FLEXDB_GRPC_ADDR", ":50051", "gRPC listen address"),
+		stringSetting(&c.HTTPAddr, "http-addr", "FLEXDB_HTTP_ADDR", ":5000", "HTTP listen address (REST, JSON-RPC, docs, health, metrics)"),
+		stringSetting(&c.DataDir, "data-dir", "FLEXDB_DATA_DIR", "./data", "directory of the embedded SQLite database, used when no database URL is set"),
+		stringSetting(&c.DatabaseURL, "database-url", "FLEXDB_DATABASE_URL", "", "PostgreSQL URL (postgres://user@host:5432/db); empty means embedded SQLite"),
+		intSetting(&c.DBMaxConns, "db-max-conns", "FLEXDB_DB_MAX_CONNS", 32, "PostgreSQL connection pool size"),
+		durationSetting(&c.ShutdownGrace, "shutdown-grace", "FLEXDB_SHUTDOWN_GRACE", 15*time.Second, "how long SIGINT/SIGTERM waits for calls in flight before closing"),
+		stringSetting(&c.LogLevel, "log-level", "FLEXDB_LOG_LEVEL", "info", "debug, info, warn or error"),
+		stringSetting(&c.LogFormat, "log-format", "FLEXDB_LOG_FORMAT", "json", "json or text"),
+		intSetting(&c.MaxDocumentBytes, "max-document-bytes", "FLEXDB_MAX_DOCUMENT_BYTES", 1<<20, "largest JSON document (node data, relationship data, schema)"),
+		intSetting(&c.MaxDocumentDepth, "max-document-depth", "FLEXDB_MAX_DOCUMENT_DEPTH", 64, "deepest nesting of a JSON document"),
+		intSetting(&c.MaxBodyBytes, "max-body-bytes", "FLEXDB_MAX_BODY_BYTES", 2<<20, "largest HTTP request body"),
+		stringSetting(&c.CORSOrigins, "cors-origins", "FLEXDB_CORS_ORIGINS", "", "comma-separated origins allowed by CORS; * for any; empty for none"),
+	}
+}
+
+// parse reads variables from getenv and then flags from args.
+func parse(name string, args []string, getenv func(string) string, out io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("flexdb "+name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	ss := c.settings()
+	for _, s := range ss {
+		if err := s.bind(fs, s.flag, s.usage+" ["+s.env+"]", getenv(s.env)); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.env, err)
+		}
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: flexdb %s [flags]\n\nEvery flag can also be set by the variable in brackets.\n\n", name)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", strings.Join(fs.Args(), " "))
+	}
+	return c, c.validate()
+}
+
+func (c *config) validate() error {
+	switch {
+	case c.DBMaxConns < 1:
+		return fmt.Errorf("db-max-conns must be at least 1")
+	case c.MaxDocumentBytes < 1 || c.MaxDocumentDepth < 1 || c.MaxBodyBytes < 1:
+		return fmt.Errorf("max-document-bytes, max-document-depth and max-body-bytes must be positive")
+	case c.LogFormat != "json" && c.LogFormat != "text":
+		return fmt.Errorf("log-format must be json or text")
+	}
+	return nil
+}
+
+func getenv(k string) string { return os.Getenv(k) }

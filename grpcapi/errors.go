@@ -1,0 +1,58 @@
+package grpcapi
+
+import (
+	"context"
+	"errors"
+
+	"github.com/flexdb/flexdb"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+var grpcCodes = map[flexdb.Code]codes.Code{
+	flexdb.InvalidArgument:    codes.InvalidArgument,
+	flexdb.NotFound:           codes.NotFound,
+	flexdb.AlreadyExists:      codes.AlreadyExists,
+	flexdb.FailedPrecondition: codes.FailedPrecondition,
+	flexdb.Aborted:            codes.Aborted,
+	flexdb.PermissionDenied:   codes.PermissionDenied,
+	flexdb.Unauthenticated:    codes.Unauthenticated,
+	flexdb.ResourceExhausted:  codes.ResourceExhausted,
+	flexdb.Unavailable:        codes.Unavailable,
+	flexdb.Internal:           codes.Internal,
+}
+
+// Status is the one mapping from domain errors to gRPC statuses. Field violations travel as
+// google.rpc.BadRequest details; an internal fault shows only a generic message, its cause stays in
+// the log.
+func Status(err error) *status.Status {
+	if err == nil {
+		return nil
+	}
+	if st, ok := status.FromError(err); ok {
+		return st
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return status.New(codes.Canceled, "the call was cancelled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.New(codes.DeadlineExceeded, "the call's deadline passed")
+	}
+	var e *flexdb.Error
+	if !errors.As(err, &e) || e.Code == flexdb.Internal {
+		return status.New(codes.Internal, "internal error")
+	}
+	st := status.New(grpcCodes[e.Code], e.Message)
+	if len(e.Violations) == 0 {
+		return st
+	}
+	br := &errdetails.BadRequest{}
+	for _, v := range e.Violations {
+		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+	}
+	if withDetails, err := st.WithDetails(br); err == nil {
+		return withDetails
+	}
+	return st
+}

@@ -1,0 +1,102 @@
+package grpcapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+)
+
+// Metadata keys the middleware reads and writes.
+const (
+	RequestIDKey = "x-request-id"
+	// ProtocolKey names the protocol a call came in on ("rest", "jsonrpc"); it is honoured only from
+	// in-process peers, the HTTP adapters, and is "grpc" for everyone else.
+	ProtocolKey = "x-flexdb-protocol"
+)
+
+// InProcessNetwork is the network name of the listener the HTTP adapters dial.
+const InProcessNetwork = "bufconn"
+
+// middleware is what every call passes through, whatever protocol it came in on: a request id, panic
+// recovery, error mapping, one log line and metrics.
+type middleware struct {
+	log     *slog.Logger
+	calls   *prometheus.CounterVec
+	latency *prometheus.HistogramVec
+}
+
+func newMiddleware(log *slog.Logger, reg prometheus.Registerer) *middleware {
+	m := &middleware{
+		log: log,
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "flexdb_requests_total", Help: "Calls by protocol, method and status code.",
+		}, []string{"protocol", "method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "flexdb_request_duration_seconds", Help: "Call latency by protocol and method.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"protocol", "method"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.calls, m.latency)
+	}
+	return m
+}
+
+func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	start := time.Now()
+	md, _ := metadata.FromIncomingContext(ctx)
+	id := first(md, RequestIDKey)
+	if id == "" || len(id) > 128 {
+		id = uuid.NewString()
+	}
+	protocol := "grpc"
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil && p.Addr.Network() == InProcessNetwork {
+		protocol = first(md, ProtocolKey)
+	}
+	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDKey, id))
+
+	resp, err := m.call(ctx, req, info, handler)
+	st := Status(err)
+	code := st.Code()
+
+	elapsed := time.Since(start)
+	m.calls.WithLabelValues(protocol, info.FullMethod, code.String()).Inc()
+	m.latency.WithLabelValues(protocol, info.FullMethod).Observe(elapsed.Seconds())
+	attrs := []any{"protocol", protocol, "method", info.FullMethod, "code", code.String(),
+		"duration_ms", float64(elapsed.Microseconds()) / 1000, "request_id", id}
+	if code == codes.Internal || code == codes.Unknown {
+		m.log.Error("call", append(attrs, "error", err)...)
+	} else {
+		m.log.Info("call", attrs...)
+	}
+	if err != nil {
+		return nil, st.Err()
+	}
+	return resp, nil
+}
+
+// call runs the handler, turning a panic into an Internal error that keeps the stack for the log.
+func (m *middleware) call(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in %s: %v\n%s", info.FullMethod, r, debug.Stack())
+		}
+	}()
+	return handler(ctx, req)
+}
+
+func first(md metadata.MD, key string) string {
+	if v := md.Get(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}

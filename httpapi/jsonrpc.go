@@ -1,0 +1,208 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+
+	pb "github.com/flexdb/flexdb/api/dbaaspb"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+)
+
+// maxBatch bounds how many calls one JSON-RPC batch may carry.
+const maxBatch = 100
+
+// rpcMethod is one JSON-RPC method: a gRPC method of the dbaas proto.
+type rpcMethod struct {
+	fullName      string // /dbaas.NodeService/CreateNode
+	desc          protoreflect.MethodDescriptor
+	input, output protoreflect.MessageType
+}
+
+// rpcMethods maps snake_case names (create_node) to the proto's RPCs, read from the proto itself, so
+// that every RPC is a JSON-RPC method without anyone listing it.
+func rpcMethods() map[string]rpcMethod {
+	m := map[string]rpcMethod{}
+	services := pb.File_dbaas_dbaas_proto.Services()
+	for i := 0; i < services.Len(); i++ {
+		s := services.Get(i)
+		for j := 0; j < s.Methods().Len(); j++ {
+			md := s.Methods().Get(j)
+			in, _ := protoregistry.GlobalTypes.FindMessageByName(md.Input().FullName())
+			out, _ := protoregistry.GlobalTypes.FindMessageByName(md.Output().FullName())
+			m[snakeCase(string(md.Name()))] = rpcMethod{fullName: fmt.Sprintf("/%s/%s", s.FullName(), md.Name()), desc: md, input: in, output: out}
+		}
+	}
+	return m
+}
+
+func snakeCase(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+type rpcRequest struct {
+	JSONRPC string          `json:"jsonrpc"`
+	Method  *string         `json:"method"`
+	Params  json.RawMessage `json:"params"`
+	ID      json.RawMessage `json:"id"`
+}
+
+type rpcResponse struct {
+	JSONRPC string          `json:"jsonrpc"`
+	Result  json.RawMessage `json:"result,omitempty"`
+	Error   *rpcError       `json:"error,omitempty"`
+	ID      json.RawMessage `json:"id"`
+}
+
+type rpcError struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Data    any    `json:"data,omitempty"`
+}
+
+var null = json.RawMessage("null")
+
+// jsonRPC serves JSON-RPC 2.0 at one endpoint, calling the gRPC server through conn.
+type jsonRPC struct {
+	conn     *grpc.ClientConn
+	methods  map[string]rpcMethod
+	discover json.RawMessage // the OpenRPC document, answered by rpc.discover
+}
+
+func newJSONRPC(conn *grpc.ClientConn, discover json.RawMessage) *jsonRPC {
+	return &jsonRPC{conn: conn, methods: rpcMethods(), discover: discover}
+}
+
+func (j *jsonRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var body bytes.Buffer
+	if _, err := body.ReadFrom(r.Body); err != nil {
+		writeBodyError(w, err)
+		return
+	}
+	raw := bytes.TrimSpace(body.Bytes())
+	if !json.Valid(raw) {
+		writeJSON(w, http.StatusOK, fail(null, rpcParseError, "parse error: the body is not valid JSON", nil))
+		return
+	}
+	if raw[0] != '[' {
+		if resp, ok := j.one(r, raw); ok {
+			writeJSON(w, http.StatusOK, resp)
+		} else {
+			w.WriteHeader(http.StatusNoContent)
+		}
+		return
+	}
+	var batch []json.RawMessage
+	_ = json.Unmarshal(raw, &batch) // valid JSON array: cannot fail
+	switch {
+	case len(batch) == 0:
+		writeJSON(w, http.StatusOK, fail(null, rpcInvalidRequest, "invalid request: empty batch", nil))
+		return
+	case len(batch) > maxBatch:
+		writeJSON(w, http.StatusOK, fail(null, rpcInvalidRequest, fmt.Sprintf("invalid request: a batch holds at most %d calls", maxBatch), nil))
+		return
+	}
+	var out []rpcResponse
+	for _, call := range batch {
+		if resp, ok := j.one(r, call); ok {
+			out = append(out, resp)
+		}
+	}
+	if len(out) == 0 {
+		w.WriteHeader(http.StatusNoContent) // only notifications: nothing to answer
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// one handles one call; ok is false for a notification, which gets no response.
+func (j *jsonRPC) one(r *http.Request, raw json.RawMessage) (resp rpcResponse, ok bool) {
+	var req rpcRequest
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&req); err != nil || raw[0] != '{' {
+		return fail(null, rpcInvalidRequest, "invalid request: a call is a JSON object", nil), true
+	}
+	id := req.ID
+	notification := id == nil
+	if !validID(id) {
+		return fail(null, rpcInvalidRequest, "invalid request: id must be a string, a number or null", nil), true
+	}
+	if id == nil {
+		id = null
+	}
+	if req.JSONRPC != "2.0" || req.Method == nil {
+		return fail(id, rpcInvalidRequest, `invalid request: "jsonrpc" must be "2.0" and "method" a string`, nil), true
+	}
+	result, rerr := j.call(r, *req.Method, req.Params)
+	if notification {
+		return rpcResponse{}, false
+	}
+	if rerr != nil {
+		return rpcResponse{JSONRPC: "2.0", Error: rerr, ID: id}, true
+	}
+	return rpcResponse{JSONRPC: "2.0", Result: result, ID: id}, true
+}
+
+func validID(id json.RawMessage) bool {
+	if id == nil {
+		return true
+	}
+	switch id[0] {
+	case '"', 'n', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return true
+	}
+	return false
+}
+
+func (j *jsonRPC) call(r *http.Request, method string, params json.RawMessage) (json.RawMessage, *rpcError) {
+	if method == "rpc.discover" {
+		return j.discover, nil
+	}
+	m, ok := j.methods[method]
+	if !ok {
+		return nil, &rpcError{Code: rpcMethodNotFound, Message: fmt.Sprintf("method %q not found", method)}
+	}
+	req := m.input.New().Interface()
+	params = bytes.TrimSpace(params)
+	switch {
+	case len(params) == 0 || string(params) == "null":
+	case params[0] != '{':
+		return nil, &rpcError{Code: rpcInvalidParams, Message: "invalid params: params must be an object of the request's fields, by name"}
+	default:
+		if err := unmarshalOptions.Unmarshal(params, req); err != nil {
+			return nil, &rpcError{Code: rpcInvalidParams, Message: "invalid params: " + err.Error()}
+		}
+	}
+	resp := m.output.New().Interface()
+	ctx := metadata.NewOutgoingContext(r.Context(), callMetadata(r, "jsonrpc"))
+	if err := j.conn.Invoke(ctx, m.fullName, req, resp); err != nil {
+		st := status.Convert(err)
+		return nil, &rpcError{Code: rpcCodeOf(st.Code()), Message: st.Message(), Data: bodyOf(st)}
+	}
+	out, err := marshalOptions.Marshal(resp)
+	if err != nil {
+		return nil, &rpcError{Code: rpcInternal, Message: "internal error"}
+	}
+	return out, nil
+}
+
+func fail(id json.RawMessage, code int, msg string, data any) rpcResponse {
+	return rpcResponse{JSONRPC: "2.0", Error: &rpcError{Code: code, Message: msg, Data: data}, ID: id}
+}

@@ -1,0 +1,144 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	pb "github.com/flexdb/flexdb/api/dbaaspb"
+	"github.com/flexdb/flexdb/grpcapi"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// marshalOptions make JSON in proto field names, with every field present, as the original answered.
+var marshalOptions = protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}
+
+// unmarshalOptions refuse unknown fields: a misspelt field is a client mistake worth hearing about.
+var unmarshalOptions = protojson.UnmarshalOptions{DiscardUnknown: false}
+
+// restHandler serves the REST routes generated from the proto's google.api.http rules, calling the
+// gRPC server through conn.
+func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{MarshalOptions: marshalOptions, UnmarshalOptions: unmarshalOptions}),
+		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD { return callMetadata(r, "rest") }),
+		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }), // callMetadata forwards what counts
+		runtime.WithOutgoingHeaderMatcher(func(k string) (string, bool) { return k, k == grpcapi.RequestIDKey }),
+		runtime.WithErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, status.Convert(err))
+		}),
+		runtime.WithRoutingErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, code int) {
+			writeHTTPError(w, code)
+		}),
+	)
+	ctx := context.Background()
+	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
+		pb.RegisterTenantServiceHandler, pb.RegisterUserServiceHandler, pb.RegisterNodeTypeServiceHandler,
+		pb.RegisterNodeServiceHandler, pb.RegisterRelationshipServiceHandler,
+	} {
+		if err := register(ctx, mux, conn); err != nil {
+			return nil, err
+		}
+	}
+	return restConventions(mux), nil
+}
+
+// callMetadata is what an HTTP request passes on to the gRPC middleware.
+func callMetadata(r *http.Request, protocol string) metadata.MD {
+	md := metadata.Pairs(grpcapi.ProtocolKey, protocol)
+	if id := r.Header.Get("X-Request-Id"); id != "" {
+		md.Set(grpcapi.RequestIDKey, id)
+	}
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		md.Set("authorization", auth)
+	}
+	return md
+}
+
+// restConventions adds what the original REST API did beyond the generated routes: 201 for a create
+// (POST), 204 with no body for a delete, and page_size / page_token as plain query parameters.
+func restConventions(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if q := r.URL.Query(); q.Has("page_size") || q.Has("page_token") {
+			for _, k := range []string{"page_size", "page_token"} {
+				if v, ok := q[k]; ok {
+					q["pagination."+k] = v
+					delete(q, k)
+				}
+			}
+			r.URL.RawQuery = q.Encode()
+		}
+		switch r.Method {
+		case http.MethodPost:
+			w = &successStatus{ResponseWriter: w, status: http.StatusCreated}
+		case http.MethodDelete:
+			w = &successStatus{ResponseWriter: w, status: http.StatusNoContent}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// successStatus replaces a 200 with status; for 204 it drops the body.
+type successStatus struct {
+	http.ResponseWriter
+	status  int
+	written bool
+	noBody  bool
+}
+
+func (s *successStatus) WriteHeader(code int) {
+	if s.written {
+		return
+	}
+	s.written = true
+	if code == http.StatusOK {
+		code = s.status
+		s.noBody = code == http.StatusNoContent
+	}
+	if s.noBody {
+		s.Header().Del("Content-Type")
+		s.Header().Del("Content-Length")
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *successStatus) Write(b []byte) (int, error) {
+	if !s.written {
+		s.WriteHeader(http.StatusOK)
+	}
+	if s.noBody {
+		return len(b), nil
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *successStatus) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// writeError answers a failed call with its HTTP status and a JSON error body.
+func writeError(w http.ResponseWriter, st *status.Status) {
+	writeJSON(w, httpStatusOf(st.Code()), bodyOf(st))
+}
+
+// writeHTTPError answers a request that never reached a call (no route, wrong method, ...).
+func writeHTTPError(w http.ResponseWriter, httpCode int) {
+	code := codes.InvalidArgument
+	switch httpCode {
+	case http.StatusNotFound:
+		code = codes.NotFound
+	case http.StatusMethodNotAllowed:
+		code = codes.Unimplemented
+	}
+	writeJSON(w, httpCode, errorBody{Code: codeName(code), Message: strings.ToLower(http.StatusText(httpCode))})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

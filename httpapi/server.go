@@ -1,0 +1,138 @@
+// Package httpapi serves flex-db's HTTP port: REST (generated from the proto by grpc-gateway), JSON-RPC
+// 2.0, the OpenAPI document with Swagger UI and ReDoc, health, readiness and metrics. REST and JSON-RPC
+// only translate: they call the gRPC server in-process, so every rule and every piece of middleware is
+// the one gRPC calls meet.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/flexdb/flexdb/docsui"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+)
+
+// Options tune the HTTP server.
+type Options struct {
+	MaxBodyBytes int64  // larger request bodies get 413
+	CORSOrigins  string // comma-separated; "*" for any; "" for none
+	Log          *slog.Logger
+}
+
+// Pinger is the readiness check: the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// NewServer returns the HTTP server of the API; conn reaches the gRPC server (grpcapi.InProcess).
+func NewServer(conn *grpc.ClientConn, db Pinger, reg *prometheus.Registry, opts Options) (*http.Server, error) {
+	h, err := NewHandler(conn, db, reg, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(opts.Log.Handler(), slog.LevelWarn),
+	}, nil
+}
+
+// NewHandler is NewServer's handler, for tests and embedding.
+func NewHandler(conn *grpc.ClientConn, db Pinger, reg *prometheus.Registry, opts Options) (http.Handler, error) {
+	rest, err := restHandler(conn)
+	if err != nil {
+		return nil, err
+	}
+	methods := rpcMethods()
+	openRPC, err := openRPCDocument(methods)
+	if err != nil {
+		return nil, err
+	}
+	openAPI, err := openAPIDocument(methods)
+	if err != nil {
+		return nil, err
+	}
+	limit := bodyLimit(opts.MaxBodyBytes)
+
+	mux := http.NewServeMux()
+	mux.Handle("/", limit(rest))
+	mux.Handle("/jsonrpc", limit(onlyPost(newJSONRPC(conn, openRPC))))
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.Ping(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the database does not answer"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openAPI)
+	})
+	docsui.Register(mux, "/openapi.json")
+	return cors(opts.CORSOrigins, gzipped(mux)), nil
+}
+
+func onlyPost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeHTTPError(w, http.StatusMethodNotAllowed)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bodyLimit reads a request body whole, answering 413 past max bytes and 415 for a body that is not
+// JSON, before any decoder sees it.
+func bodyLimit(max int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > max {
+				writeBodyError(w, &http.MaxBytesError{Limit: max})
+				return
+			}
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+			if err != nil {
+				writeBodyError(w, err)
+				return
+			}
+			if len(body) > 0 {
+				if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+					writeJSON(w, http.StatusUnsupportedMediaType, errorBody{Code: "INVALID_ARGUMENT", Message: "the body must be JSON, sent with Content-Type: application/json"})
+					return
+				}
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func writeBodyError(w http.ResponseWriter, err error) {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Code: "INVALID_ARGUMENT", Message: fmt.Sprintf("the request body is larger than %d bytes", tooBig.Limit)})
+		return
+	}
+	writeJSON(w, http.StatusBadRequest, errorBody{Code: "INVALID_ARGUMENT", Message: "the request body could not be read"})
+}
