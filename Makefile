@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BIN := $(CURDIR)/.bin
 PROTOC_INCLUDE ?= /usr/include
 
-.PHONY: run test generate build bench tools
+.PHONY: run test generate build bench tools docs-assets
 
 run:
 	go run ./cmd/flexdb serve
@@ -12,8 +12,11 @@ run:
 build:
 	CGO_ENABLED=0 go build -o $(BIN)/flexdb ./cmd/flexdb
 
+# The whole test suite, on SQLite and PostgreSQL, with the race detector. test-setup.sh starts a local
+# PostgreSQL that is down and installs Chromium for the docs browser test.
 test:
-	go test -race -count=1 ./...
+	./scripts/test-setup.sh
+	go test -race -count=1 -timeout 20m ./...
 
 bench:
 	go test -run '^$$' -bench . -benchtime 2s ./...
@@ -30,3 +33,9 @@ generate: tools
 		--openapiv2_out=httpapi --openapiv2_opt=allow_merge=true,merge_file_name=openapi,json_names_for_fields=false,disable_default_errors=true \
 		proto/dbaas/dbaas.proto
 	gofmt -l api || true
+	bash docsui/sync-assets.sh
+
+# The Swagger UI and ReDoc files embedded by docsui, copied from the npm packages pinned in
+# docsui/package-lock.json (needs npm and the npm registry); part of `make generate`.
+docs-assets:
+	bash docsui/sync-assets.sh
