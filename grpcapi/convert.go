@@ -53,3 +53,11 @@ func relationshipPB(r *flexdb.Relationship) *pb.Relationship {
 		RelationshipType: r.Type, Data: r.Data,
 		CreatedAt: timestamppb.New(r.CreatedAt), UpdatedAt: timestamppb.New(r.UpdatedAt), Version: r.Version}
 }
+
+func keyPB(k *flexdb.APIKey) *pb.ApiKey {
+	out := &pb.ApiKey{Id: k.ID, TenantId: k.TenantID, Name: k.Name, UserId: k.UserID, Role: k.Role, CreatedAt: timestamppb.New(k.CreatedAt)}
+	if k.RevokedAt != nil {
+		out.RevokedAt = timestamppb.New(*k.RevokedAt)
+	}
+	return out
+}

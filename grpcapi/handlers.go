@@ -19,6 +19,7 @@ type handlers struct {
 	pb.UnimplementedNodeTypeServiceServer
 	pb.UnimplementedNodeServiceServer
 	pb.UnimplementedRelationshipServiceServer
+	pb.UnimplementedKeyServiceServer
 	svc *service.Service
 }
 
@@ -30,6 +31,7 @@ func Register(s grpc.ServiceRegistrar, svc *service.Service) {
 	pb.RegisterNodeTypeServiceServer(s, h)
 	pb.RegisterNodeServiceServer(s, h)
 	pb.RegisterRelationshipServiceServer(s, h)
+	pb.RegisterKeyServiceServer(s, h)
 }
 
 // ---- tenants ----
@@ -242,4 +244,34 @@ func (h *handlers) ListRelationships(ctx context.Context, r *pb.ListRelationship
 		return nil, err
 	}
 	return &pb.ListRelationshipsResponse{Relationships: each(p.Items, relationshipPB), Pagination: pageResponse(p)}, nil
+}
+
+// ---- keys ----
+
+func (h *handlers) CreateApiKey(ctx context.Context, r *pb.CreateApiKeyRequest) (*pb.CreateApiKeyResponse, error) {
+	k, secret, err := h.svc.CreateAPIKey(ctx, r.TenantId, r.Name, r.UserId, r.Role)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CreateApiKeyResponse{ApiKey: keyPB(k), Secret: secret}, nil
+}
+
+func (h *handlers) ListApiKeys(ctx context.Context, r *pb.ListApiKeysRequest) (*pb.ListApiKeysResponse, error) {
+	p, err := h.svc.ListAPIKeys(ctx, r.TenantId, pageRequest(r.Pagination))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ListApiKeysResponse{ApiKeys: each(p.Items, keyPB), Pagination: pageResponse(p)}, nil
+}
+
+func (h *handlers) RevokeApiKey(ctx context.Context, r *pb.RevokeApiKeyRequest) (*pb.RevokeApiKeyResponse, error) {
+	return &pb.RevokeApiKeyResponse{}, h.svc.RevokeAPIKey(ctx, r.TenantId, r.Id)
+}
+
+func (h *handlers) WhoAmI(ctx context.Context, _ *pb.WhoAmIRequest) (*pb.WhoAmIResponse, error) {
+	p, err := h.svc.WhoAmI(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.WhoAmIResponse{Kind: p.Kind, KeyId: p.KeyID, TenantId: p.TenantID, UserId: p.UserID, Role: p.Role}, nil
 }

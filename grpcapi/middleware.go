@@ -2,7 +2,11 @@ package grpcapi
 
 import (
 	"context"
+	"strings"
+
 	"fmt"
+	"github.com/flexdb/flexdb"
+	"golang.org/x/time/rate"
 	"log/slog"
 	"runtime/debug"
 	"time"
@@ -29,14 +33,17 @@ const InProcessNetwork = "bufconn"
 // middleware is what every call passes through, whatever protocol it came in on: a request id, panic
 // recovery, error mapping, one log line and metrics.
 type middleware struct {
+	opts    Options
+	limit   *limiter
 	log     *slog.Logger
 	calls   *prometheus.CounterVec
 	latency *prometheus.HistogramVec
 }
 
-func newMiddleware(log *slog.Logger, reg prometheus.Registerer) *middleware {
+func newMiddleware(log *slog.Logger, opts Options) *middleware {
 	m := &middleware{
-		log: log,
+		opts: opts,
+		log:  log,
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "flexdb_requests_total", Help: "Calls by protocol, method and status code.",
 		}, []string{"protocol", "method", "code"}),
@@ -45,8 +52,11 @@ func newMiddleware(log *slog.Logger, reg prometheus.Registerer) *middleware {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"protocol", "method"}),
 	}
-	if reg != nil {
-		reg.MustRegister(m.calls, m.latency)
+	if opts.Metrics != nil {
+		opts.Metrics.MustRegister(m.calls, m.latency)
+	}
+	if opts.RatePerSecond > 0 {
+		m.limit = &limiter{rate: rate.Limit(opts.RatePerSecond), burst: max(1, opts.RateBurst), buckets: map[string]*rate.Limiter{}}
 	}
 	return m
 }
@@ -54,17 +64,30 @@ func newMiddleware(log *slog.Logger, reg prometheus.Registerer) *middleware {
 func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	start := time.Now()
 	md, _ := metadata.FromIncomingContext(ctx)
-	id := first(md, RequestIDKey)
-	if id == "" || len(id) > 128 {
-		id = uuid.NewString()
+	reqID := first(md, RequestIDKey)
+	if reqID == "" || len(reqID) > 128 {
+		reqID = uuid.NewString()
 	}
 	protocol := "grpc"
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil && p.Addr.Network() == InProcessNetwork {
 		protocol = first(md, ProtocolKey)
 	}
-	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDKey, id))
+	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDKey, reqID))
 
-	resp, err := m.call(ctx, req, info, handler)
+	var who flexdb.Principal
+	var resp any
+	var err error
+	if strings.HasPrefix(info.FullMethod, dbaasPrefix) {
+		who, err = m.principal(ctx, md)
+		if err == nil {
+			if ok, wait := m.limit.allow(who.Kind + "/" + who.KeyID); !ok {
+				err = m.limit.refuse(ctx, wait)
+			}
+		}
+	}
+	if err == nil {
+		resp, err = m.call(flexdb.WithPrincipal(ctx, who), req, info, handler)
+	}
 	st := Status(err)
 	code := st.Code()
 
@@ -72,11 +95,19 @@ func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 	m.calls.WithLabelValues(protocol, info.FullMethod, code.String()).Inc()
 	m.latency.WithLabelValues(protocol, info.FullMethod).Observe(elapsed.Seconds())
 	attrs := []any{"protocol", protocol, "method", info.FullMethod, "code", code.String(),
-		"duration_ms", float64(elapsed.Microseconds()) / 1000, "request_id", id}
+		"duration_ms", float64(elapsed.Microseconds()) / 1000, "request_id", reqID}
+	if who.Kind != "" {
+		attrs = append(attrs, "principal", who.Kind, "key_id", who.KeyID)
+	}
 	if code == codes.Internal || code == codes.Unknown {
 		m.log.Error("call", append(attrs, "error", err)...)
 	} else {
 		m.log.Info("call", attrs...)
+	}
+	if err == nil && mutating(info.FullMethod) {
+		tenant, id := auditTarget(req, resp)
+		m.log.Info("audit", "principal", who.Kind, "key_id", who.KeyID, "user_id", who.UserID,
+			"method", info.FullMethod, "tenant_id", tenant, "id", id, "request_id", reqID)
 	}
 	if err != nil {
 		return nil, st.Err()

@@ -13,18 +13,32 @@ import (
 
 // Options tune the gRPC server.
 type Options struct {
-	MaxRecvBytes int // largest request message
-	Metrics      prometheus.Registerer
+	// Auth checks credentials. Without it, and without Development, every dbaas call is refused.
+	Auth Authenticator
+	// Development turns authentication off: every call acts as the platform admin. Only for a
+	// server on a loopback address (the command refuses anything else).
+	Development bool
+	// RatePerSecond and RateBurst make a token bucket per key; 0 means no limit.
+	RatePerSecond float64
+	RateBurst     int
+	// MaxConcurrentStreams caps calls in flight per connection; 0 keeps gRPC's default.
+	MaxConcurrentStreams uint32
+	MaxRecvBytes         int // largest request message; 0 keeps gRPC's default (4 MiB)
+	Metrics              prometheus.Registerer
 }
 
 // NewServer returns a gRPC server with the dbaas services, server reflection and the standard health
 // service (serving), every call passing through the middleware. Call Health().Shutdown() when draining.
 func NewServer(svc *service.Service, log *slog.Logger, opts Options) (*grpc.Server, *health.Server) {
-	m := newMiddleware(log, opts.Metrics)
+	m := newMiddleware(log, opts)
 	serverOpts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(m.unary)}
 	if opts.MaxRecvBytes > 0 {
 		serverOpts = append(serverOpts, grpc.MaxRecvMsgSize(opts.MaxRecvBytes))
 	}
+	if opts.MaxConcurrentStreams > 0 {
+		serverOpts = append(serverOpts, grpc.MaxConcurrentStreams(opts.MaxConcurrentStreams))
+	}
+
 	s := grpc.NewServer(serverOpts...)
 	Register(s, svc)
 	reflection.Register(s)

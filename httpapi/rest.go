@@ -29,7 +29,7 @@ func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{MarshalOptions: marshalOptions, UnmarshalOptions: unmarshalOptions}),
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD { return callMetadata(r, "rest") }),
 		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }), // callMetadata forwards what counts
-		runtime.WithOutgoingHeaderMatcher(func(k string) (string, bool) { return k, k == grpcapi.RequestIDKey }),
+		runtime.WithOutgoingHeaderMatcher(func(k string) (string, bool) { return k, k == grpcapi.RequestIDKey || k == "retry-after" }),
 		runtime.WithErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, status.Convert(err))
 		}),
@@ -40,7 +40,7 @@ func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
 	ctx := context.Background()
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		pb.RegisterTenantServiceHandler, pb.RegisterUserServiceHandler, pb.RegisterNodeTypeServiceHandler,
-		pb.RegisterNodeServiceHandler, pb.RegisterRelationshipServiceHandler,
+		pb.RegisterNodeServiceHandler, pb.RegisterRelationshipServiceHandler, pb.RegisterKeyServiceHandler,
 	} {
 		if err := register(ctx, mux, conn); err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"net/mail"
 	"regexp"
 	"strconv"
@@ -31,8 +32,14 @@ var DefaultLimits = Limits{
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
-// check gathers every violation of a request, so that one error lists them all.
+// check gathers every violation of a request, so that one error lists them all, and asks allow whether
+// the caller may make the call at all: every Service method starts with s.check(ctx, op) and ends its
+// checks with c.err().
 type check struct {
+	ctx        context.Context
+	op         string
+	tenantID   string
+	principal  flexdb.Principal
 	lim        Limits
 	violations []flexdb.FieldViolation
 }
@@ -41,11 +48,24 @@ func (c *check) add(field, description string) {
 	c.violations = append(c.violations, flexdb.FieldViolation{Field: field, Description: description})
 }
 
+// err decides access first, so that a caller without it learns nothing from validation, then reports
+// every violation.
 func (c *check) err() error {
+	p, err := allow(c.ctx, c.op, c.tenantID)
+	if err != nil {
+		return err
+	}
+	c.principal = p
 	if len(c.violations) == 0 {
 		return nil
 	}
 	return flexdb.Invalid(c.violations...)
+}
+
+// tenant checks the id of the tenant the call acts in.
+func (c *check) tenant(field, v string) string {
+	c.tenantID = c.id(field, v)
+	return c.tenantID
 }
 
 // id checks a required UUID and returns it in canonical (lower-case, hyphenated) form.
@@ -78,11 +98,14 @@ func (c *check) slug(field, v string, required bool) {
 	}
 }
 
-// text checks a free-text field: a length limit in characters and no control characters.
+// text checks a free-text field: valid UTF-8 (PostgreSQL refuses anything else, SQLite would keep it),
+// a length limit in characters and no control characters.
 func (c *check) text(field, v string, maxChars int, required bool) {
 	switch {
 	case v == "" && required:
 		c.add(field, "is required")
+	case !utf8.ValidString(v):
+		c.add(field, "must be valid UTF-8")
 	case utf8.RuneCountInString(v) > maxChars:
 		c.add(field, "must be at most "+strconv.Itoa(maxChars)+" characters")
 	case strings.IndexFunc(v, unicode.IsControl) >= 0 && field != "description":

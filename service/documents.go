@@ -10,8 +10,8 @@ import (
 
 // CreateNodeType declares a kind of document; an empty schema accepts any object.
 func (s *Service) CreateNodeType(ctx context.Context, tenantID, name, description, schema string) (*flexdb.NodeType, error) {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "CreateNodeType")
+	tenantID = c.tenant("tenant_id", tenantID)
 	c.text("name", name, s.lim.NameChars, true)
 	c.text("description", description, s.lim.DescriptionChars, false)
 	schema = s.checkSchema(c, schema, true)
@@ -40,8 +40,8 @@ func (s *Service) checkSchema(c *check, schema string, emptyIsEmpty bool) string
 }
 
 func (s *Service) GetNodeType(ctx context.Context, tenantID, id string) (*flexdb.NodeType, error) {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "GetNodeType")
+	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -51,8 +51,8 @@ func (s *Service) GetNodeType(ctx context.Context, tenantID, id string) (*flexdb
 
 // UpdateNodeType changes a type; a new schema applies to node writes from then on.
 func (s *Service) UpdateNodeType(ctx context.Context, u NodeTypeUpdate) (*flexdb.NodeType, error) {
-	c := s.check()
-	u.TenantID = c.id("tenant_id", u.TenantID)
+	c := s.check(ctx, "UpdateNodeType")
+	u.TenantID = c.tenant("tenant_id", u.TenantID)
 	u.ID = c.id("id", u.ID)
 	c.text("name", u.Name, s.lim.NameChars, false)
 	c.text("description", u.Description, s.lim.DescriptionChars, false)
@@ -65,8 +65,8 @@ func (s *Service) UpdateNodeType(ctx context.Context, u NodeTypeUpdate) (*flexdb
 }
 
 func (s *Service) DeleteNodeType(ctx context.Context, tenantID, id string, cascade bool) error {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "DeleteNodeType")
+	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
 	if err := c.err(); err != nil {
 		return err
@@ -75,8 +75,8 @@ func (s *Service) DeleteNodeType(ctx context.Context, tenantID, id string, casca
 }
 
 func (s *Service) ListNodeTypes(ctx context.Context, tenantID string, p PageRequest) (flexdb.Page[flexdb.NodeType], error) {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "ListNodeTypes")
+	tenantID = c.tenant("tenant_id", tenantID)
 	if err := c.err(); err != nil {
 		return flexdb.Page[flexdb.NodeType]{}, err
 	}
@@ -125,8 +125,8 @@ func (s *Service) validated(ctx context.Context, tenantID, typeID, data string, 
 }
 
 func (s *Service) CreateNode(ctx context.Context, tenantID, nodeTypeID, data string) (*flexdb.Node, error) {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "CreateNode")
+	tenantID = c.tenant("tenant_id", tenantID)
 	nodeTypeID = c.id("node_type_id", nodeTypeID)
 	data = c.document("data", data, true)
 	if err := c.err(); err != nil {
@@ -144,8 +144,8 @@ func (s *Service) CreateNode(ctx context.Context, tenantID, nodeTypeID, data str
 }
 
 func (s *Service) GetNode(ctx context.Context, tenantID, id string) (*flexdb.Node, error) {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "GetNode")
+	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -156,8 +156,8 @@ func (s *Service) GetNode(ctx context.Context, tenantID, id string) (*flexdb.Nod
 // UpdateNode replaces a node's data, checked against its type's schema; empty data changes nothing
 // but the version.
 func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string) (*flexdb.Node, error) {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "UpdateNode")
+	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
 	data = c.document("data", data, false)
 	if err := c.err(); err != nil {
@@ -181,8 +181,8 @@ func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string) (*f
 }
 
 func (s *Service) DeleteNode(ctx context.Context, tenantID, id string) error {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "DeleteNode")
+	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
 	if err := c.err(); err != nil {
 		return err
@@ -191,8 +191,8 @@ func (s *Service) DeleteNode(ctx context.Context, tenantID, id string) error {
 }
 
 func (s *Service) ListNodes(ctx context.Context, tenantID string, f NodeFilter, p PageRequest) (flexdb.Page[flexdb.Node], error) {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "ListNodes")
+	tenantID = c.tenant("tenant_id", tenantID)
 	f.NodeTypeID = c.optionalID("node_type_id", f.NodeTypeID)
 	if err := c.err(); err != nil {
 		return flexdb.Page[flexdb.Node]{}, err
@@ -205,8 +205,8 @@ func (s *Service) ListNodes(ctx context.Context, tenantID string, f NodeFilter, 
 // ---- relationships ----
 
 func (s *Service) CreateRelationship(ctx context.Context, r flexdb.Relationship) (*flexdb.Relationship, error) {
-	c := s.check()
-	r.TenantID = c.id("tenant_id", r.TenantID)
+	c := s.check(ctx, "CreateRelationship")
+	r.TenantID = c.tenant("tenant_id", r.TenantID)
 	r.SourceNodeID = c.id("source_node_id", r.SourceNodeID)
 	r.TargetNodeID = c.id("target_node_id", r.TargetNodeID)
 	c.text("relationship_type", r.Type, s.lim.NameChars, true)
@@ -223,8 +223,8 @@ func (s *Service) CreateRelationship(ctx context.Context, r flexdb.Relationship)
 }
 
 func (s *Service) GetRelationship(ctx context.Context, tenantID, id string) (*flexdb.Relationship, error) {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "GetRelationship")
+	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -233,8 +233,8 @@ func (s *Service) GetRelationship(ctx context.Context, tenantID, id string) (*fl
 }
 
 func (s *Service) UpdateRelationship(ctx context.Context, u RelationshipUpdate) (*flexdb.Relationship, error) {
-	c := s.check()
-	u.TenantID = c.id("tenant_id", u.TenantID)
+	c := s.check(ctx, "UpdateRelationship")
+	u.TenantID = c.tenant("tenant_id", u.TenantID)
 	u.ID = c.id("id", u.ID)
 	c.text("relationship_type", u.Type, s.lim.NameChars, false)
 	u.Data = c.document("data", u.Data, false)
@@ -246,8 +246,8 @@ func (s *Service) UpdateRelationship(ctx context.Context, u RelationshipUpdate) 
 }
 
 func (s *Service) DeleteRelationship(ctx context.Context, tenantID, id string) error {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "DeleteRelationship")
+	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
 	if err := c.err(); err != nil {
 		return err
@@ -256,8 +256,8 @@ func (s *Service) DeleteRelationship(ctx context.Context, tenantID, id string) e
 }
 
 func (s *Service) ListRelationships(ctx context.Context, tenantID string, f RelationshipFilter, p PageRequest) (flexdb.Page[flexdb.Relationship], error) {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "ListRelationships")
+	tenantID = c.tenant("tenant_id", tenantID)
 	f.SourceNodeID = c.optionalID("source_node_id", f.SourceNodeID)
 	f.TargetNodeID = c.optionalID("target_node_id", f.TargetNodeID)
 	if f.Type != "" {

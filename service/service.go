@@ -28,12 +28,14 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-func (s *Service) check() *check { return &check{lim: s.lim} }
+func (s *Service) check(ctx context.Context, op string) *check {
+	return &check{ctx: ctx, op: op, lim: s.lim}
+}
 
 // ---- tenants ----
 
 func (s *Service) CreateTenant(ctx context.Context, slug, name string) (*flexdb.Tenant, error) {
-	c := s.check()
+	c := s.check(ctx, "CreateTenant")
 	c.slug("slug", slug, true)
 	c.text("name", name, s.lim.NameChars, true)
 	if err := c.err(); err != nil {
@@ -48,8 +50,8 @@ func (s *Service) CreateTenant(ctx context.Context, slug, name string) (*flexdb.
 }
 
 func (s *Service) GetTenant(ctx context.Context, id string) (*flexdb.Tenant, error) {
-	c := s.check()
-	id = c.id("id", id)
+	c := s.check(ctx, "GetTenant")
+	id = c.tenant("id", id)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -57,7 +59,7 @@ func (s *Service) GetTenant(ctx context.Context, id string) (*flexdb.Tenant, err
 }
 
 func (s *Service) UpdateTenant(ctx context.Context, u TenantUpdate) (*flexdb.Tenant, error) {
-	c := s.check()
+	c := s.check(ctx, "UpdateTenant")
 	u.ID = c.id("id", u.ID)
 	c.slug("slug", u.Slug, false)
 	c.text("name", u.Name, s.lim.NameChars, false)
@@ -72,7 +74,7 @@ func (s *Service) UpdateTenant(ctx context.Context, u TenantUpdate) (*flexdb.Ten
 }
 
 func (s *Service) DeleteTenant(ctx context.Context, id string) error {
-	c := s.check()
+	c := s.check(ctx, "DeleteTenant")
 	id = c.id("id", id)
 	if err := c.err(); err != nil {
 		return err
@@ -81,6 +83,9 @@ func (s *Service) DeleteTenant(ctx context.Context, id string) error {
 }
 
 func (s *Service) ListTenants(ctx context.Context, p PageRequest) (flexdb.Page[flexdb.Tenant], error) {
+	if err := s.check(ctx, "ListTenants").err(); err != nil {
+		return flexdb.Page[flexdb.Tenant]{}, err
+	}
 	return list(p, func(t flexdb.Tenant) string { return t.ID }, func(q ListQuery) ([]flexdb.Tenant, int, error) {
 		return s.store.ListTenants(ctx, q)
 	}, "tenants")
@@ -89,7 +94,7 @@ func (s *Service) ListTenants(ctx context.Context, p PageRequest) (flexdb.Page[f
 // ---- users and memberships ----
 
 func (s *Service) CreateUser(ctx context.Context, email, displayName string) (*flexdb.User, error) {
-	c := s.check()
+	c := s.check(ctx, "CreateUser")
 	email = c.email("email", email, true)
 	c.text("display_name", displayName, s.lim.NameChars, false)
 	if err := c.err(); err != nil {
@@ -104,7 +109,7 @@ func (s *Service) CreateUser(ctx context.Context, email, displayName string) (*f
 }
 
 func (s *Service) GetUser(ctx context.Context, id string) (*flexdb.User, error) {
-	c := s.check()
+	c := s.check(ctx, "GetUser")
 	id = c.id("id", id)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -113,7 +118,7 @@ func (s *Service) GetUser(ctx context.Context, id string) (*flexdb.User, error) 
 }
 
 func (s *Service) UpdateUser(ctx context.Context, u UserUpdate) (*flexdb.User, error) {
-	c := s.check()
+	c := s.check(ctx, "UpdateUser")
 	u.ID = c.id("id", u.ID)
 	u.Email = c.email("email", u.Email, false)
 	c.text("display_name", u.DisplayName, s.lim.NameChars, false)
@@ -125,7 +130,7 @@ func (s *Service) UpdateUser(ctx context.Context, u UserUpdate) (*flexdb.User, e
 }
 
 func (s *Service) DeleteUser(ctx context.Context, id string) error {
-	c := s.check()
+	c := s.check(ctx, "DeleteUser")
 	id = c.id("id", id)
 	if err := c.err(); err != nil {
 		return err
@@ -134,6 +139,9 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 }
 
 func (s *Service) ListUsers(ctx context.Context, p PageRequest) (flexdb.Page[flexdb.User], error) {
+	if err := s.check(ctx, "ListUsers").err(); err != nil {
+		return flexdb.Page[flexdb.User]{}, err
+	}
 	return list(p, func(u flexdb.User) string { return u.ID }, func(q ListQuery) ([]flexdb.User, int, error) {
 		return s.store.ListUsers(ctx, q)
 	}, "users")
@@ -141,8 +149,8 @@ func (s *Service) ListUsers(ctx context.Context, p PageRequest) (flexdb.Page[fle
 
 // AddUserToTenant makes the user a member of the tenant with role (default member).
 func (s *Service) AddUserToTenant(ctx context.Context, tenantID, userID, role string) (*flexdb.Membership, error) {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "AddUserToTenant")
+	tenantID = c.tenant("tenant_id", tenantID)
 	userID = c.id("user_id", userID)
 	if role == "" {
 		role = flexdb.RoleMember
@@ -159,8 +167,8 @@ func (s *Service) AddUserToTenant(ctx context.Context, tenantID, userID, role st
 }
 
 func (s *Service) RemoveUserFromTenant(ctx context.Context, tenantID, userID string) error {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "RemoveUserFromTenant")
+	tenantID = c.tenant("tenant_id", tenantID)
 	userID = c.id("user_id", userID)
 	if err := c.err(); err != nil {
 		return err
@@ -169,8 +177,8 @@ func (s *Service) RemoveUserFromTenant(ctx context.Context, tenantID, userID str
 }
 
 func (s *Service) ListTenantUsers(ctx context.Context, tenantID string, p PageRequest) (flexdb.Page[flexdb.Membership], error) {
-	c := s.check()
-	tenantID = c.id("tenant_id", tenantID)
+	c := s.check(ctx, "ListTenantUsers")
+	tenantID = c.tenant("tenant_id", tenantID)
 	if err := c.err(); err != nil {
 		return flexdb.Page[flexdb.Membership]{}, err
 	}

@@ -53,6 +53,13 @@ type Store interface {
 	UpdateRelationship(ctx context.Context, u RelationshipUpdate) (*flexdb.Relationship, error)
 	DeleteRelationship(ctx context.Context, tenantID, id string) error
 	ListRelationships(ctx context.Context, tenantID string, f RelationshipFilter, q ListQuery) ([]flexdb.Relationship, int, error)
+
+	// CreateAPIKey answers NotFound when the tenant, or the membership of a member's key, is missing.
+	CreateAPIKey(ctx context.Context, k *flexdb.APIKey) error
+	ListAPIKeys(ctx context.Context, tenantID string, q ListQuery) ([]flexdb.APIKey, int, error)
+	// RevokeAPIKey answers NotFound for a key that is missing or already revoked.
+	RevokeAPIKey(ctx context.Context, tenantID, id string, at time.Time) error
+	KeyStore
 }
 
 // ListQuery asks for at most Limit items with ids greater than After ("" for the first), in id order.

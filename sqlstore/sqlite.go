@@ -137,26 +137,43 @@ type sqlRow struct{ *sql.Row }
 
 func (r sqlRow) Scan(dest ...any) error { return scanTimes(r.Row.Scan, dest) }
 
-// scanTimes scans text into every *time.Time destination and parses it.
+// scanTimes scans text into every *time.Time (and nullable **time.Time) destination and parses it.
 func scanTimes(scan func(...any) error, dest []any) error {
-	var times []*time.Time
-	var texts []*string
+	type pending struct {
+		text     *sql.NullString
+		at       *time.Time
+		nullable **time.Time
+	}
+	var ps []pending
 	for i, d := range dest {
-		if t, ok := d.(*time.Time); ok {
-			s := new(string)
-			times, texts = append(times, t), append(texts, s)
-			dest[i] = s
+		switch d := d.(type) {
+		case *time.Time:
+			p := pending{text: new(sql.NullString), at: d}
+			ps, dest[i] = append(ps, p), p.text
+		case **time.Time:
+			p := pending{text: new(sql.NullString), nullable: d}
+			ps, dest[i] = append(ps, p), p.text
 		}
 	}
 	if err := scan(dest...); err != nil {
 		return err
 	}
-	for i, s := range texts {
-		t, err := time.Parse(timeLayout, *s)
-		if err != nil {
-			return fmt.Errorf("stored time %q: %w", *s, err)
+	for _, p := range ps {
+		if !p.text.Valid {
+			if p.nullable != nil {
+				*p.nullable = nil
+			}
+			continue
 		}
-		*times[i] = t
+		t, err := time.Parse(timeLayout, p.text.String)
+		if err != nil {
+			return fmt.Errorf("stored time %q: %w", p.text.String, err)
+		}
+		if p.nullable != nil {
+			*p.nullable = &t
+		} else {
+			*p.at = t
+		}
 	}
 	return nil
 }

@@ -3510,6 +3510,529 @@ func (x *ListRelationshipsResponse) GetPagination() *PaginationResponse {
 	return nil
 }
 
+type ApiKey struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	TenantId string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	Name     string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// Set for a member's key; empty for a service key.
+	UserId string `protobuf:"bytes,4,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The service key's role ("owner", "admin", "member" or "viewer"); empty for a member's key, whose
+	// calls take the role the member has at the time of each call.
+	Role      string                 `protobuf:"bytes,5,opt,name=role,proto3" json:"role,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Unset while the key is valid.
+	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApiKey) Reset() {
+	*x = ApiKey{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiKey) ProtoMessage() {}
+
+func (x *ApiKey) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
+func (*ApiKey) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *ApiKey) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ApiKey) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *ApiKey) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApiKey) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *ApiKey) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *ApiKey) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *ApiKey) GetRevokedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokedAt
+	}
+	return nil
+}
+
+type CreateApiKeyRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	TenantId string                 `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	Name     string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Either user_id (a member of the tenant) or role (a service key); role defaults to "member".
+	UserId        string `protobuf:"bytes,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Role          string `protobuf:"bytes,4,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApiKeyRequest) Reset() {
+	*x = CreateApiKeyRequest{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApiKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApiKeyRequest) ProtoMessage() {}
+
+func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
+func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *CreateApiKeyRequest) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *CreateApiKeyRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateApiKeyRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *CreateApiKeyRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+type CreateApiKeyResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	ApiKey *ApiKey                `protobuf:"bytes,1,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	// The key itself, shown this once; only its hash is stored.
+	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApiKeyResponse) Reset() {
+	*x = CreateApiKeyResponse{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApiKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApiKeyResponse) ProtoMessage() {}
+
+func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
+func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *CreateApiKeyResponse) GetApiKey() *ApiKey {
+	if x != nil {
+		return x.ApiKey
+	}
+	return nil
+}
+
+func (x *CreateApiKeyResponse) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+type ListApiKeysRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TenantId      string                 `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	Pagination    *Pagination            `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApiKeysRequest) Reset() {
+	*x = ListApiKeysRequest{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApiKeysRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApiKeysRequest) ProtoMessage() {}
+
+func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
+func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *ListApiKeysRequest) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *ListApiKeysRequest) GetPagination() *Pagination {
+	if x != nil {
+		return x.Pagination
+	}
+	return nil
+}
+
+type ListApiKeysResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ApiKeys       []*ApiKey              `protobuf:"bytes,1,rep,name=api_keys,json=apiKeys,proto3" json:"api_keys,omitempty"`
+	Pagination    *PaginationResponse    `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApiKeysResponse) Reset() {
+	*x = ListApiKeysResponse{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApiKeysResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApiKeysResponse) ProtoMessage() {}
+
+func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
+func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *ListApiKeysResponse) GetApiKeys() []*ApiKey {
+	if x != nil {
+		return x.ApiKeys
+	}
+	return nil
+}
+
+func (x *ListApiKeysResponse) GetPagination() *PaginationResponse {
+	if x != nil {
+		return x.Pagination
+	}
+	return nil
+}
+
+type RevokeApiKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TenantId      string                 `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeApiKeyRequest) Reset() {
+	*x = RevokeApiKeyRequest{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeApiKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeApiKeyRequest) ProtoMessage() {}
+
+func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
+func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *RevokeApiKeyRequest) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *RevokeApiKeyRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type RevokeApiKeyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeApiKeyResponse) Reset() {
+	*x = RevokeApiKeyResponse{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeApiKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeApiKeyResponse) ProtoMessage() {}
+
+func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeApiKeyResponse.ProtoReflect.Descriptor instead.
+func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{70}
+}
+
+type WhoAmIRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhoAmIRequest) Reset() {
+	*x = WhoAmIRequest{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhoAmIRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhoAmIRequest) ProtoMessage() {}
+
+func (x *WhoAmIRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhoAmIRequest.ProtoReflect.Descriptor instead.
+func (*WhoAmIRequest) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{71}
+}
+
+type WhoAmIResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "admin" (the platform admin key), "key" (a tenant's key) or "development" (authentication off).
+	Kind          string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	KeyId         string `protobuf:"bytes,2,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	TenantId      string `protobuf:"bytes,3,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	UserId        string `protobuf:"bytes,4,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Role          string `protobuf:"bytes,5,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhoAmIResponse) Reset() {
+	*x = WhoAmIResponse{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhoAmIResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhoAmIResponse) ProtoMessage() {}
+
+func (x *WhoAmIResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhoAmIResponse.ProtoReflect.Descriptor instead.
+func (*WhoAmIResponse) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *WhoAmIResponse) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *WhoAmIResponse) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *WhoAmIResponse) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *WhoAmIResponse) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *WhoAmIResponse) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
 var File_dbaas_dbaas_proto protoreflect.FileDescriptor
 
 const file_dbaas_dbaas_proto_rawDesc = "" +
@@ -3765,7 +4288,46 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\rrelationships\x18\x01 \x03(\v2\x13.dbaas.RelationshipR\rrelationships\x129\n" +
 	"\n" +
 	"pagination\x18\x02 \x01(\v2\x19.dbaas.PaginationResponseR\n" +
-	"pagination2\xdf\x03\n" +
+	"pagination\"\xec\x01\n" +
+	"\x06ApiKey\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
+	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x17\n" +
+	"\auser_id\x18\x04 \x01(\tR\x06userId\x12\x12\n" +
+	"\x04role\x18\x05 \x01(\tR\x04role\x129\n" +
+	"\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"revoked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"s\n" +
+	"\x13CreateApiKeyRequest\x12\x1b\n" +
+	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
+	"\auser_id\x18\x03 \x01(\tR\x06userId\x12\x12\n" +
+	"\x04role\x18\x04 \x01(\tR\x04role\"V\n" +
+	"\x14CreateApiKeyResponse\x12&\n" +
+	"\aapi_key\x18\x01 \x01(\v2\r.dbaas.ApiKeyR\x06apiKey\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"d\n" +
+	"\x12ListApiKeysRequest\x12\x1b\n" +
+	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x121\n" +
+	"\n" +
+	"pagination\x18\x02 \x01(\v2\x11.dbaas.PaginationR\n" +
+	"pagination\"z\n" +
+	"\x13ListApiKeysResponse\x12(\n" +
+	"\bapi_keys\x18\x01 \x03(\v2\r.dbaas.ApiKeyR\aapiKeys\x129\n" +
+	"\n" +
+	"pagination\x18\x02 \x01(\v2\x19.dbaas.PaginationResponseR\n" +
+	"pagination\"B\n" +
+	"\x13RevokeApiKeyRequest\x12\x1b\n" +
+	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\x16\n" +
+	"\x14RevokeApiKeyResponse\"\x0f\n" +
+	"\rWhoAmIRequest\"\x85\x01\n" +
+	"\x0eWhoAmIResponse\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x15\n" +
+	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12\x1b\n" +
+	"\ttenant_id\x18\x03 \x01(\tR\btenantId\x12\x17\n" +
+	"\auser_id\x18\x04 \x01(\tR\x06userId\x12\x12\n" +
+	"\x04role\x18\x05 \x01(\tR\x04role2\xdf\x03\n" +
 	"\rTenantService\x12\\\n" +
 	"\fCreateTenant\x12\x1a.dbaas.CreateTenantRequest\x1a\x1b.dbaas.CreateTenantResponse\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/tenants\x12U\n" +
 	"\tGetTenant\x12\x17.dbaas.GetTenantRequest\x1a\x18.dbaas.GetTenantResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/tenants/{id}\x12a\n" +
@@ -3805,7 +4367,13 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x0fGetRelationship\x12\x1d.dbaas.GetRelationshipRequest\x1a\x1e.dbaas.GetRelationshipResponse\"/\x82\xd3\xe4\x93\x02)\x12'/tenants/{tenant_id}/relationships/{id}\x12\x8d\x01\n" +
 	"\x12UpdateRelationship\x12 .dbaas.UpdateRelationshipRequest\x1a!.dbaas.UpdateRelationshipResponse\"2\x82\xd3\xe4\x93\x02,:\x01*\x1a'/tenants/{tenant_id}/relationships/{id}\x12\x8a\x01\n" +
 	"\x12DeleteRelationship\x12 .dbaas.DeleteRelationshipRequest\x1a!.dbaas.DeleteRelationshipResponse\"/\x82\xd3\xe4\x93\x02)*'/tenants/{tenant_id}/relationships/{id}\x12\x82\x01\n" +
-	"\x11ListRelationships\x12\x1f.dbaas.ListRelationshipsRequest\x1a .dbaas.ListRelationshipsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/tenants/{tenant_id}/relationshipsB.Z,github.com/flexdb/flexdb/api/dbaaspb;dbaaspbb\x06proto3"
+	"\x11ListRelationships\x12\x1f.dbaas.ListRelationshipsRequest\x1a .dbaas.ListRelationshipsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/tenants/{tenant_id}/relationships2\xa9\x03\n" +
+	"\n" +
+	"KeyService\x12q\n" +
+	"\fCreateApiKey\x12\x1a.dbaas.CreateApiKeyRequest\x1a\x1b.dbaas.CreateApiKeyResponse\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/tenants/{tenant_id}/api-keys\x12k\n" +
+	"\vListApiKeys\x12\x19.dbaas.ListApiKeysRequest\x1a\x1a.dbaas.ListApiKeysResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/tenants/{tenant_id}/api-keys\x12s\n" +
+	"\fRevokeApiKey\x12\x1a.dbaas.RevokeApiKeyRequest\x1a\x1b.dbaas.RevokeApiKeyResponse\"*\x82\xd3\xe4\x93\x02$*\"/tenants/{tenant_id}/api-keys/{id}\x12F\n" +
+	"\x06WhoAmI\x12\x14.dbaas.WhoAmIRequest\x1a\x15.dbaas.WhoAmIResponse\"\x0f\x82\xd3\xe4\x93\x02\t\x12\a/whoamiB.Z,github.com/flexdb/flexdb/api/dbaaspb;dbaaspbb\x06proto3"
 
 var (
 	file_dbaas_dbaas_proto_rawDescOnce sync.Once
@@ -3819,7 +4387,7 @@ func file_dbaas_dbaas_proto_rawDescGZIP() []byte {
 	return file_dbaas_dbaas_proto_rawDescData
 }
 
-var file_dbaas_dbaas_proto_msgTypes = make([]protoimpl.MessageInfo, 64)
+var file_dbaas_dbaas_proto_msgTypes = make([]protoimpl.MessageInfo, 73)
 var file_dbaas_dbaas_proto_goTypes = []any{
 	(*Pagination)(nil),                   // 0: dbaas.Pagination
 	(*PaginationResponse)(nil),           // 1: dbaas.PaginationResponse
@@ -3885,19 +4453,28 @@ var file_dbaas_dbaas_proto_goTypes = []any{
 	(*DeleteRelationshipResponse)(nil),   // 61: dbaas.DeleteRelationshipResponse
 	(*ListRelationshipsRequest)(nil),     // 62: dbaas.ListRelationshipsRequest
 	(*ListRelationshipsResponse)(nil),    // 63: dbaas.ListRelationshipsResponse
-	(*timestamppb.Timestamp)(nil),        // 64: google.protobuf.Timestamp
+	(*ApiKey)(nil),                       // 64: dbaas.ApiKey
+	(*CreateApiKeyRequest)(nil),          // 65: dbaas.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),         // 66: dbaas.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),           // 67: dbaas.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),          // 68: dbaas.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),          // 69: dbaas.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),         // 70: dbaas.RevokeApiKeyResponse
+	(*WhoAmIRequest)(nil),                // 71: dbaas.WhoAmIRequest
+	(*WhoAmIResponse)(nil),               // 72: dbaas.WhoAmIResponse
+	(*timestamppb.Timestamp)(nil),        // 73: google.protobuf.Timestamp
 }
 var file_dbaas_dbaas_proto_depIdxs = []int32{
-	64, // 0: dbaas.Tenant.created_at:type_name -> google.protobuf.Timestamp
-	64, // 1: dbaas.Tenant.updated_at:type_name -> google.protobuf.Timestamp
+	73, // 0: dbaas.Tenant.created_at:type_name -> google.protobuf.Timestamp
+	73, // 1: dbaas.Tenant.updated_at:type_name -> google.protobuf.Timestamp
 	2,  // 2: dbaas.CreateTenantResponse.tenant:type_name -> dbaas.Tenant
 	2,  // 3: dbaas.GetTenantResponse.tenant:type_name -> dbaas.Tenant
 	2,  // 4: dbaas.UpdateTenantResponse.tenant:type_name -> dbaas.Tenant
 	0,  // 5: dbaas.ListTenantsRequest.pagination:type_name -> dbaas.Pagination
 	2,  // 6: dbaas.ListTenantsResponse.tenants:type_name -> dbaas.Tenant
 	1,  // 7: dbaas.ListTenantsResponse.pagination:type_name -> dbaas.PaginationResponse
-	64, // 8: dbaas.User.created_at:type_name -> google.protobuf.Timestamp
-	64, // 9: dbaas.User.updated_at:type_name -> google.protobuf.Timestamp
+	73, // 8: dbaas.User.created_at:type_name -> google.protobuf.Timestamp
+	73, // 9: dbaas.User.updated_at:type_name -> google.protobuf.Timestamp
 	13, // 10: dbaas.CreateUserResponse.user:type_name -> dbaas.User
 	13, // 11: dbaas.GetUserResponse.user:type_name -> dbaas.User
 	13, // 12: dbaas.UpdateUserResponse.user:type_name -> dbaas.User
@@ -3908,91 +4485,105 @@ var file_dbaas_dbaas_proto_depIdxs = []int32{
 	0,  // 17: dbaas.ListTenantUsersRequest.pagination:type_name -> dbaas.Pagination
 	14, // 18: dbaas.ListTenantUsersResponse.tenant_users:type_name -> dbaas.TenantUser
 	1,  // 19: dbaas.ListTenantUsersResponse.pagination:type_name -> dbaas.PaginationResponse
-	64, // 20: dbaas.NodeType.created_at:type_name -> google.protobuf.Timestamp
-	64, // 21: dbaas.NodeType.updated_at:type_name -> google.protobuf.Timestamp
+	73, // 20: dbaas.NodeType.created_at:type_name -> google.protobuf.Timestamp
+	73, // 21: dbaas.NodeType.updated_at:type_name -> google.protobuf.Timestamp
 	31, // 22: dbaas.CreateNodeTypeResponse.node_type:type_name -> dbaas.NodeType
 	31, // 23: dbaas.GetNodeTypeResponse.node_type:type_name -> dbaas.NodeType
 	31, // 24: dbaas.UpdateNodeTypeResponse.node_type:type_name -> dbaas.NodeType
 	0,  // 25: dbaas.ListNodeTypesRequest.pagination:type_name -> dbaas.Pagination
 	31, // 26: dbaas.ListNodeTypesResponse.node_types:type_name -> dbaas.NodeType
 	1,  // 27: dbaas.ListNodeTypesResponse.pagination:type_name -> dbaas.PaginationResponse
-	64, // 28: dbaas.Node.created_at:type_name -> google.protobuf.Timestamp
-	64, // 29: dbaas.Node.updated_at:type_name -> google.protobuf.Timestamp
+	73, // 28: dbaas.Node.created_at:type_name -> google.protobuf.Timestamp
+	73, // 29: dbaas.Node.updated_at:type_name -> google.protobuf.Timestamp
 	42, // 30: dbaas.CreateNodeResponse.node:type_name -> dbaas.Node
 	42, // 31: dbaas.GetNodeResponse.node:type_name -> dbaas.Node
 	42, // 32: dbaas.UpdateNodeResponse.node:type_name -> dbaas.Node
 	0,  // 33: dbaas.ListNodesRequest.pagination:type_name -> dbaas.Pagination
 	42, // 34: dbaas.ListNodesResponse.nodes:type_name -> dbaas.Node
 	1,  // 35: dbaas.ListNodesResponse.pagination:type_name -> dbaas.PaginationResponse
-	64, // 36: dbaas.Relationship.created_at:type_name -> google.protobuf.Timestamp
-	64, // 37: dbaas.Relationship.updated_at:type_name -> google.protobuf.Timestamp
+	73, // 36: dbaas.Relationship.created_at:type_name -> google.protobuf.Timestamp
+	73, // 37: dbaas.Relationship.updated_at:type_name -> google.protobuf.Timestamp
 	53, // 38: dbaas.CreateRelationshipResponse.relationship:type_name -> dbaas.Relationship
 	53, // 39: dbaas.GetRelationshipResponse.relationship:type_name -> dbaas.Relationship
 	53, // 40: dbaas.UpdateRelationshipResponse.relationship:type_name -> dbaas.Relationship
 	0,  // 41: dbaas.ListRelationshipsRequest.pagination:type_name -> dbaas.Pagination
 	53, // 42: dbaas.ListRelationshipsResponse.relationships:type_name -> dbaas.Relationship
 	1,  // 43: dbaas.ListRelationshipsResponse.pagination:type_name -> dbaas.PaginationResponse
-	3,  // 44: dbaas.TenantService.CreateTenant:input_type -> dbaas.CreateTenantRequest
-	5,  // 45: dbaas.TenantService.GetTenant:input_type -> dbaas.GetTenantRequest
-	7,  // 46: dbaas.TenantService.UpdateTenant:input_type -> dbaas.UpdateTenantRequest
-	9,  // 47: dbaas.TenantService.DeleteTenant:input_type -> dbaas.DeleteTenantRequest
-	11, // 48: dbaas.TenantService.ListTenants:input_type -> dbaas.ListTenantsRequest
-	15, // 49: dbaas.UserService.CreateUser:input_type -> dbaas.CreateUserRequest
-	17, // 50: dbaas.UserService.GetUser:input_type -> dbaas.GetUserRequest
-	19, // 51: dbaas.UserService.UpdateUser:input_type -> dbaas.UpdateUserRequest
-	21, // 52: dbaas.UserService.DeleteUser:input_type -> dbaas.DeleteUserRequest
-	23, // 53: dbaas.UserService.ListUsers:input_type -> dbaas.ListUsersRequest
-	25, // 54: dbaas.UserService.AddUserToTenant:input_type -> dbaas.AddUserToTenantRequest
-	27, // 55: dbaas.UserService.RemoveUserFromTenant:input_type -> dbaas.RemoveUserFromTenantRequest
-	29, // 56: dbaas.UserService.ListTenantUsers:input_type -> dbaas.ListTenantUsersRequest
-	32, // 57: dbaas.NodeTypeService.CreateNodeType:input_type -> dbaas.CreateNodeTypeRequest
-	34, // 58: dbaas.NodeTypeService.GetNodeType:input_type -> dbaas.GetNodeTypeRequest
-	36, // 59: dbaas.NodeTypeService.UpdateNodeType:input_type -> dbaas.UpdateNodeTypeRequest
-	38, // 60: dbaas.NodeTypeService.DeleteNodeType:input_type -> dbaas.DeleteNodeTypeRequest
-	40, // 61: dbaas.NodeTypeService.ListNodeTypes:input_type -> dbaas.ListNodeTypesRequest
-	43, // 62: dbaas.NodeService.CreateNode:input_type -> dbaas.CreateNodeRequest
-	45, // 63: dbaas.NodeService.GetNode:input_type -> dbaas.GetNodeRequest
-	47, // 64: dbaas.NodeService.UpdateNode:input_type -> dbaas.UpdateNodeRequest
-	49, // 65: dbaas.NodeService.DeleteNode:input_type -> dbaas.DeleteNodeRequest
-	51, // 66: dbaas.NodeService.ListNodes:input_type -> dbaas.ListNodesRequest
-	54, // 67: dbaas.RelationshipService.CreateRelationship:input_type -> dbaas.CreateRelationshipRequest
-	56, // 68: dbaas.RelationshipService.GetRelationship:input_type -> dbaas.GetRelationshipRequest
-	58, // 69: dbaas.RelationshipService.UpdateRelationship:input_type -> dbaas.UpdateRelationshipRequest
-	60, // 70: dbaas.RelationshipService.DeleteRelationship:input_type -> dbaas.DeleteRelationshipRequest
-	62, // 71: dbaas.RelationshipService.ListRelationships:input_type -> dbaas.ListRelationshipsRequest
-	4,  // 72: dbaas.TenantService.CreateTenant:output_type -> dbaas.CreateTenantResponse
-	6,  // 73: dbaas.TenantService.GetTenant:output_type -> dbaas.GetTenantResponse
-	8,  // 74: dbaas.TenantService.UpdateTenant:output_type -> dbaas.UpdateTenantResponse
-	10, // 75: dbaas.TenantService.DeleteTenant:output_type -> dbaas.DeleteTenantResponse
-	12, // 76: dbaas.TenantService.ListTenants:output_type -> dbaas.ListTenantsResponse
-	16, // 77: dbaas.UserService.CreateUser:output_type -> dbaas.CreateUserResponse
-	18, // 78: dbaas.UserService.GetUser:output_type -> dbaas.GetUserResponse
-	20, // 79: dbaas.UserService.UpdateUser:output_type -> dbaas.UpdateUserResponse
-	22, // 80: dbaas.UserService.DeleteUser:output_type -> dbaas.DeleteUserResponse
-	24, // 81: dbaas.UserService.ListUsers:output_type -> dbaas.ListUsersResponse
-	26, // 82: dbaas.UserService.AddUserToTenant:output_type -> dbaas.AddUserToTenantResponse
-	28, // 83: dbaas.UserService.RemoveUserFromTenant:output_type -> dbaas.RemoveUserFromTenantResponse
-	30, // 84: dbaas.UserService.ListTenantUsers:output_type -> dbaas.ListTenantUsersResponse
-	33, // 85: dbaas.NodeTypeService.CreateNodeType:output_type -> dbaas.CreateNodeTypeResponse
-	35, // 86: dbaas.NodeTypeService.GetNodeType:output_type -> dbaas.GetNodeTypeResponse
-	37, // 87: dbaas.NodeTypeService.UpdateNodeType:output_type -> dbaas.UpdateNodeTypeResponse
-	39, // 88: dbaas.NodeTypeService.DeleteNodeType:output_type -> dbaas.DeleteNodeTypeResponse
-	41, // 89: dbaas.NodeTypeService.ListNodeTypes:output_type -> dbaas.ListNodeTypesResponse
-	44, // 90: dbaas.NodeService.CreateNode:output_type -> dbaas.CreateNodeResponse
-	46, // 91: dbaas.NodeService.GetNode:output_type -> dbaas.GetNodeResponse
-	48, // 92: dbaas.NodeService.UpdateNode:output_type -> dbaas.UpdateNodeResponse
-	50, // 93: dbaas.NodeService.DeleteNode:output_type -> dbaas.DeleteNodeResponse
-	52, // 94: dbaas.NodeService.ListNodes:output_type -> dbaas.ListNodesResponse
-	55, // 95: dbaas.RelationshipService.CreateRelationship:output_type -> dbaas.CreateRelationshipResponse
-	57, // 96: dbaas.RelationshipService.GetRelationship:output_type -> dbaas.GetRelationshipResponse
-	59, // 97: dbaas.RelationshipService.UpdateRelationship:output_type -> dbaas.UpdateRelationshipResponse
-	61, // 98: dbaas.RelationshipService.DeleteRelationship:output_type -> dbaas.DeleteRelationshipResponse
-	63, // 99: dbaas.RelationshipService.ListRelationships:output_type -> dbaas.ListRelationshipsResponse
-	72, // [72:100] is the sub-list for method output_type
-	44, // [44:72] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	73, // 44: dbaas.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	73, // 45: dbaas.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	64, // 46: dbaas.CreateApiKeyResponse.api_key:type_name -> dbaas.ApiKey
+	0,  // 47: dbaas.ListApiKeysRequest.pagination:type_name -> dbaas.Pagination
+	64, // 48: dbaas.ListApiKeysResponse.api_keys:type_name -> dbaas.ApiKey
+	1,  // 49: dbaas.ListApiKeysResponse.pagination:type_name -> dbaas.PaginationResponse
+	3,  // 50: dbaas.TenantService.CreateTenant:input_type -> dbaas.CreateTenantRequest
+	5,  // 51: dbaas.TenantService.GetTenant:input_type -> dbaas.GetTenantRequest
+	7,  // 52: dbaas.TenantService.UpdateTenant:input_type -> dbaas.UpdateTenantRequest
+	9,  // 53: dbaas.TenantService.DeleteTenant:input_type -> dbaas.DeleteTenantRequest
+	11, // 54: dbaas.TenantService.ListTenants:input_type -> dbaas.ListTenantsRequest
+	15, // 55: dbaas.UserService.CreateUser:input_type -> dbaas.CreateUserRequest
+	17, // 56: dbaas.UserService.GetUser:input_type -> dbaas.GetUserRequest
+	19, // 57: dbaas.UserService.UpdateUser:input_type -> dbaas.UpdateUserRequest
+	21, // 58: dbaas.UserService.DeleteUser:input_type -> dbaas.DeleteUserRequest
+	23, // 59: dbaas.UserService.ListUsers:input_type -> dbaas.ListUsersRequest
+	25, // 60: dbaas.UserService.AddUserToTenant:input_type -> dbaas.AddUserToTenantRequest
+	27, // 61: dbaas.UserService.RemoveUserFromTenant:input_type -> dbaas.RemoveUserFromTenantRequest
+	29, // 62: dbaas.UserService.ListTenantUsers:input_type -> dbaas.ListTenantUsersRequest
+	32, // 63: dbaas.NodeTypeService.CreateNodeType:input_type -> dbaas.CreateNodeTypeRequest
+	34, // 64: dbaas.NodeTypeService.GetNodeType:input_type -> dbaas.GetNodeTypeRequest
+	36, // 65: dbaas.NodeTypeService.UpdateNodeType:input_type -> dbaas.UpdateNodeTypeRequest
+	38, // 66: dbaas.NodeTypeService.DeleteNodeType:input_type -> dbaas.DeleteNodeTypeRequest
+	40, // 67: dbaas.NodeTypeService.ListNodeTypes:input_type -> dbaas.ListNodeTypesRequest
+	43, // 68: dbaas.NodeService.CreateNode:input_type -> dbaas.CreateNodeRequest
+	45, // 69: dbaas.NodeService.GetNode:input_type -> dbaas.GetNodeRequest
+	47, // 70: dbaas.NodeService.UpdateNode:input_type -> dbaas.UpdateNodeRequest
+	49, // 71: dbaas.NodeService.DeleteNode:input_type -> dbaas.DeleteNodeRequest
+	51, // 72: dbaas.NodeService.ListNodes:input_type -> dbaas.ListNodesRequest
+	54, // 73: dbaas.RelationshipService.CreateRelationship:input_type -> dbaas.CreateRelationshipRequest
+	56, // 74: dbaas.RelationshipService.GetRelationship:input_type -> dbaas.GetRelationshipRequest
+	58, // 75: dbaas.RelationshipService.UpdateRelationship:input_type -> dbaas.UpdateRelationshipRequest
+	60, // 76: dbaas.RelationshipService.DeleteRelationship:input_type -> dbaas.DeleteRelationshipRequest
+	62, // 77: dbaas.RelationshipService.ListRelationships:input_type -> dbaas.ListRelationshipsRequest
+	65, // 78: dbaas.KeyService.CreateApiKey:input_type -> dbaas.CreateApiKeyRequest
+	67, // 79: dbaas.KeyService.ListApiKeys:input_type -> dbaas.ListApiKeysRequest
+	69, // 80: dbaas.KeyService.RevokeApiKey:input_type -> dbaas.RevokeApiKeyRequest
+	71, // 81: dbaas.KeyService.WhoAmI:input_type -> dbaas.WhoAmIRequest
+	4,  // 82: dbaas.TenantService.CreateTenant:output_type -> dbaas.CreateTenantResponse
+	6,  // 83: dbaas.TenantService.GetTenant:output_type -> dbaas.GetTenantResponse
+	8,  // 84: dbaas.TenantService.UpdateTenant:output_type -> dbaas.UpdateTenantResponse
+	10, // 85: dbaas.TenantService.DeleteTenant:output_type -> dbaas.DeleteTenantResponse
+	12, // 86: dbaas.TenantService.ListTenants:output_type -> dbaas.ListTenantsResponse
+	16, // 87: dbaas.UserService.CreateUser:output_type -> dbaas.CreateUserResponse
+	18, // 88: dbaas.UserService.GetUser:output_type -> dbaas.GetUserResponse
+	20, // 89: dbaas.UserService.UpdateUser:output_type -> dbaas.UpdateUserResponse
+	22, // 90: dbaas.UserService.DeleteUser:output_type -> dbaas.DeleteUserResponse
+	24, // 91: dbaas.UserService.ListUsers:output_type -> dbaas.ListUsersResponse
+	26, // 92: dbaas.UserService.AddUserToTenant:output_type -> dbaas.AddUserToTenantResponse
+	28, // 93: dbaas.UserService.RemoveUserFromTenant:output_type -> dbaas.RemoveUserFromTenantResponse
+	30, // 94: dbaas.UserService.ListTenantUsers:output_type -> dbaas.ListTenantUsersResponse
+	33, // 95: dbaas.NodeTypeService.CreateNodeType:output_type -> dbaas.CreateNodeTypeResponse
+	35, // 96: dbaas.NodeTypeService.GetNodeType:output_type -> dbaas.GetNodeTypeResponse
+	37, // 97: dbaas.NodeTypeService.UpdateNodeType:output_type -> dbaas.UpdateNodeTypeResponse
+	39, // 98: dbaas.NodeTypeService.DeleteNodeType:output_type -> dbaas.DeleteNodeTypeResponse
+	41, // 99: dbaas.NodeTypeService.ListNodeTypes:output_type -> dbaas.ListNodeTypesResponse
+	44, // 100: dbaas.NodeService.CreateNode:output_type -> dbaas.CreateNodeResponse
+	46, // 101: dbaas.NodeService.GetNode:output_type -> dbaas.GetNodeResponse
+	48, // 102: dbaas.NodeService.UpdateNode:output_type -> dbaas.UpdateNodeResponse
+	50, // 103: dbaas.NodeService.DeleteNode:output_type -> dbaas.DeleteNodeResponse
+	52, // 104: dbaas.NodeService.ListNodes:output_type -> dbaas.ListNodesResponse
+	55, // 105: dbaas.RelationshipService.CreateRelationship:output_type -> dbaas.CreateRelationshipResponse
+	57, // 106: dbaas.RelationshipService.GetRelationship:output_type -> dbaas.GetRelationshipResponse
+	59, // 107: dbaas.RelationshipService.UpdateRelationship:output_type -> dbaas.UpdateRelationshipResponse
+	61, // 108: dbaas.RelationshipService.DeleteRelationship:output_type -> dbaas.DeleteRelationshipResponse
+	63, // 109: dbaas.RelationshipService.ListRelationships:output_type -> dbaas.ListRelationshipsResponse
+	66, // 110: dbaas.KeyService.CreateApiKey:output_type -> dbaas.CreateApiKeyResponse
+	68, // 111: dbaas.KeyService.ListApiKeys:output_type -> dbaas.ListApiKeysResponse
+	70, // 112: dbaas.KeyService.RevokeApiKey:output_type -> dbaas.RevokeApiKeyResponse
+	72, // 113: dbaas.KeyService.WhoAmI:output_type -> dbaas.WhoAmIResponse
+	82, // [82:114] is the sub-list for method output_type
+	50, // [50:82] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_dbaas_dbaas_proto_init() }
@@ -4006,9 +4597,9 @@ func file_dbaas_dbaas_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dbaas_dbaas_proto_rawDesc), len(file_dbaas_dbaas_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   64,
+			NumMessages:   73,
 			NumExtensions: 0,
-			NumServices:   5,
+			NumServices:   6,
 		},
 		GoTypes:           file_dbaas_dbaas_proto_goTypes,
 		DependencyIndexes: file_dbaas_dbaas_proto_depIdxs,

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -25,6 +26,12 @@ type config struct {
 	MaxDocumentDepth int
 	MaxBodyBytes     int
 	CORSOrigins      string
+	Dev              bool
+	AdminKey         string
+	RateLimit        float64
+	RateBurst        int
+	MaxStreams       int
+	TLSCert, TLSKey  string
 }
 
 // setting describes one configuration entry for flags, variables and the help text alike.
@@ -57,6 +64,34 @@ func intSetting(p *int, flagName, env string, def int, usage string) setting {
 	}}
 }
 
+func boolSetting(p *bool, flagName, env, usage string) setting {
+	return setting{flagName, env, usage, func(fs *flag.FlagSet, name, usage, v string) error {
+		b := false
+		if v != "" {
+			var err error
+			if b, err = strconv.ParseBool(v); err != nil {
+				return fmt.Errorf("%s=%q: must be true or false", name, v)
+			}
+		}
+		fs.BoolVar(p, name, b, usage)
+		return nil
+	}}
+}
+
+func floatSetting(p *float64, flagName, env string, def float64, usage string) setting {
+	return setting{flagName, env, usage, func(fs *flag.FlagSet, name, usage, v string) error {
+		f := def
+		if v != "" {
+			var err error
+			if f, err = strconv.ParseFloat(v, 64); err != nil {
+				return fmt.Errorf("%s=%q: must be a number", name, v)
+			}
+		}
+		fs.Float64Var(p, name, f, usage)
+		return nil
+	}}
+}
+
 func durationSetting(p *time.Duration, flagName, env string, def time.Duration, usage string) setting {
 	return setting{flagName, env, usage, func(fs *flag.FlagSet, name, usage, v string) error {
 		d := def
@@ -85,6 +120,13 @@ func (c *config) settings() []setting {
 		intSetting(&c.MaxDocumentDepth, "max-document-depth", "FLEXDB_MAX_DOCUMENT_DEPTH", 64, "deepest nesting of a JSON document"),
 		intSetting(&c.MaxBodyBytes, "max-body-bytes", "FLEXDB_MAX_BODY_BYTES", 2<<20, "largest HTTP request body"),
 		stringSetting(&c.CORSOrigins, "cors-origins", "FLEXDB_CORS_ORIGINS", "", "comma-separated origins allowed by CORS; * for any; empty for none"),
+		boolSetting(&c.Dev, "dev", "FLEXDB_DEV", "development mode: authentication OFF, every caller is platform admin; listens on loopback only"),
+		stringSetting(&c.AdminKey, "admin-key", "FLEXDB_ADMIN_KEY", "", "platform admin key (make one with flexdb keygen); when empty, one is generated on first start into <data-dir>/admin.key"),
+		floatSetting(&c.RateLimit, "rate-limit", "FLEXDB_RATE_LIMIT", 1000, "calls per second allowed per API key (token bucket); 0 for no limit"),
+		intSetting(&c.RateBurst, "rate-burst", "FLEXDB_RATE_BURST", 2000, "burst size of the per-key token bucket"),
+		intSetting(&c.MaxStreams, "max-concurrent-streams", "FLEXDB_MAX_CONCURRENT_STREAMS", 256, "gRPC calls in flight per connection"),
+		stringSetting(&c.TLSCert, "tls-cert", "FLEXDB_TLS_CERT", "", "PEM certificate file: serve both ports over TLS (with tls-key)"),
+		stringSetting(&c.TLSKey, "tls-key", "FLEXDB_TLS_KEY", "", "PEM private key file of tls-cert"),
 	}
 }
 
@@ -120,8 +162,37 @@ func (c *config) validate() error {
 		return fmt.Errorf("max-document-bytes, max-document-depth and max-body-bytes must be positive")
 	case c.LogFormat != "json" && c.LogFormat != "text":
 		return fmt.Errorf("log-format must be json or text")
+	case c.RateLimit < 0 || c.RateBurst < 1 || c.MaxStreams < 1:
+		return fmt.Errorf("rate-limit must not be negative; rate-burst and max-concurrent-streams must be positive")
+	case (c.TLSCert == "") != (c.TLSKey == ""):
+		return fmt.Errorf("tls-cert and tls-key go together")
+	}
+	if c.Dev {
+		// Development mode serves without authentication, so it must not be reachable from the network.
+		var err error
+		if c.GRPCAddr, err = loopbackOnly(c.GRPCAddr); err != nil {
+			return fmt.Errorf("grpc-addr: %w", err)
+		}
+		if c.HTTPAddr, err = loopbackOnly(c.HTTPAddr); err != nil {
+			return fmt.Errorf("http-addr: %w", err)
+		}
 	}
 	return nil
+}
+
+// loopbackOnly binds an address without a host to 127.0.0.1 and refuses any host that is not loopback.
+func loopbackOnly(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", err
+	}
+	if host == "" {
+		return net.JoinHostPort("127.0.0.1", port), nil
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return "", fmt.Errorf("development mode (authentication off) refuses to listen on %s: use a loopback address such as 127.0.0.1", host)
+	}
+	return addr, nil
 }
 
 func getenv(k string) string { return os.Getenv(k) }

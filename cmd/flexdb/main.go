@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,12 +36,13 @@ const usage = `flexdb: a multi-tenant document and graph database service.
 Usage:
   flexdb serve [flags]     serve gRPC and HTTP (run "flexdb serve --help" for every setting)
   flexdb migrate [flags]   bring the database schema up to date, then exit
+  flexdb keygen            print a new API key secret (for FLEXDB_ADMIN_KEY)
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], getenv, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], getenv, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, errUsage) {
 			fmt.Fprintln(os.Stderr, "flexdb:", err)
 		}
@@ -48,7 +52,11 @@ func main() {
 
 var errUsage = errors.New("usage")
 
-func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 1 && args[0] == "keygen" {
+		fmt.Fprintln(stdout, service.NewSecret())
+		return nil
+	}
 	if len(args) == 0 || (args[0] != "serve" && args[0] != "migrate") {
 		fmt.Fprint(stderr, usage)
 		return errUsage
@@ -70,7 +78,66 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		log.Info("schema is up to date")
 		return nil
 	}
-	return serve(ctx, cfg, store, log)
+	auth, err := authentication(cfg, store, log, stderr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, store, auth, log)
+}
+
+// authentication returns how callers are checked: not at all in development mode (said loudly), else
+// with the platform admin key and the tenants' keys.
+func authentication(cfg *config, store *sqlstore.Store, log *slog.Logger, stderr io.Writer) (grpcapi.Options, error) {
+	if cfg.Dev {
+		log.Warn("DEVELOPMENT MODE: AUTHENTICATION IS OFF. Every caller acts as the platform admin. Listening on loopback only.",
+			"grpc", cfg.GRPCAddr, "http", cfg.HTTPAddr)
+		return grpcapi.Options{Development: true}, nil
+	}
+	admin := cfg.AdminKey
+	if admin != "" {
+		if _, err := service.ParseBearer("Bearer " + admin); err != nil {
+			return grpcapi.Options{}, fmt.Errorf("FLEXDB_ADMIN_KEY is not a flex-db key: make one with flexdb keygen")
+		}
+	} else {
+		var created bool
+		var err error
+		path := filepath.Join(cfg.DataDir, "admin.key")
+		if admin, created, err = adminKeyFile(path); err != nil {
+			return grpcapi.Options{}, err
+		}
+		if created {
+			// Printed once, to the terminal, never to the log.
+			fmt.Fprintf(stderr, "\nflex-db platform admin key (shown once; also saved with mode 0600 in %s):\n\n    %s\n\n", path, admin)
+		}
+		log.Info("platform admin key loaded", "file", path)
+	}
+	return grpcapi.Options{Auth: service.NewAuthenticator(store, admin)}, nil
+}
+
+// adminKeyFile reads the admin key kept in path, or makes one and keeps it there.
+func adminKeyFile(path string) (key string, created bool, err error) {
+	if b, err := os.ReadFile(path); err == nil {
+		key = strings.TrimSpace(string(b))
+		if _, err := service.ParseBearer("Bearer " + key); err != nil {
+			return "", false, fmt.Errorf("%s does not hold a flex-db key", path)
+		}
+		return key, false, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", false, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", false, err
+	}
+	key = service.NewSecret()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", false, fmt.Errorf("write admin key: %w", err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintln(f, key); err != nil {
+		return "", false, fmt.Errorf("write admin key: %w", err)
+	}
+	return key, true, nil
 }
 
 func newLogger(cfg *config, w io.Writer) *slog.Logger {
@@ -102,23 +169,21 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*sqlstore.St
 	return store, nil
 }
 
-func serve(ctx context.Context, cfg *config, store *sqlstore.Store, log *slog.Logger) error {
+func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi.Options, log *slog.Logger) error {
 	lim := service.DefaultLimits
 	lim.Document = jsondoc.Limits{MaxBytes: cfg.MaxDocumentBytes, MaxDepth: cfg.MaxDocumentDepth}
 	svc := service.New(store, lim)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	grpcServer, health := grpcapi.NewServer(svc, log, grpcapi.Options{Metrics: reg})
+	opts.Metrics = reg
+	opts.RatePerSecond, opts.RateBurst = cfg.RateLimit, cfg.RateBurst
+	opts.MaxConcurrentStreams = uint32(cfg.MaxStreams)
+	grpcServer, health := grpcapi.NewServer(svc, log, opts)
 
-	grpcLis, err := net.Listen("tcp", cfg.GRPCAddr)
+	grpcLis, httpLis, err := listen(cfg)
 	if err != nil {
-		return fmt.Errorf("gRPC listener: %w", err)
-	}
-	httpLis, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		grpcLis.Close()
-		return fmt.Errorf("HTTP listener: %w", err)
+		return err
 	}
 	inproc, err := grpcapi.InProcess(grpcServer)
 	if err != nil {
@@ -145,6 +210,35 @@ func serve(ctx context.Context, cfg *config, store *sqlstore.Store, log *slog.Lo
 		}
 	}
 	return drain(cfg.ShutdownGrace, log, func() { health.Shutdown() }, grpcServer.GracefulStop, grpcServer.Stop, httpServer)
+}
+
+// listen opens both ports, with TLS when a certificate is configured.
+func listen(cfg *config) (grpcLis, httpLis net.Listener, err error) {
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("TLS certificate: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	open := func(addr string, protos ...string) (net.Listener, error) {
+		l, err := net.Listen("tcp", addr)
+		if err != nil || tlsConfig == nil {
+			return l, err
+		}
+		c := tlsConfig.Clone()
+		c.NextProtos = protos
+		return tls.NewListener(l, c), nil
+	}
+	if grpcLis, err = open(cfg.GRPCAddr, "h2"); err != nil {
+		return nil, nil, fmt.Errorf("gRPC listener: %w", err)
+	}
+	if httpLis, err = open(cfg.HTTPAddr, "http/1.1"); err != nil {
+		grpcLis.Close()
+		return nil, nil, fmt.Errorf("HTTP listener: %w", err)
+	}
+	return grpcLis, httpLis, nil
 }
 
 // drain lets calls in flight finish within grace, then cuts the rest; the store closes after this returns.

@@ -1,0 +1,192 @@
+package httpapi_test
+
+// The server every test of this package talks to is the one cmd/flexdb wires: a store on a real engine,
+// the service over it, the gRPC server on a real loopback listener, and the HTTP handler in front of the
+// same gRPC server through its in-process connection. Tests reach it as clients do: gRPC over TCP, and
+// HTTP through httptest.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/flexdb/flexdb/grpcapi"
+	"github.com/flexdb/flexdb/httpapi"
+	"github.com/flexdb/flexdb/pgtest"
+	"github.com/flexdb/flexdb/service"
+	"github.com/flexdb/flexdb/sqlstore"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// engines are the stores the protocol tests run on.
+var engines = []struct {
+	name   string
+	config func(t testing.TB) sqlstore.Config
+}{
+	{"sqlite", func(t testing.TB) sqlstore.Config { return sqlstore.Config{DataDir: t.TempDir()} }},
+	{"postgres", func(t testing.TB) sqlstore.Config { return sqlstore.Config{DatabaseURL: pgtest.URL(t)} }},
+}
+
+// sqlite is the engine of tests about HTTP itself, where the engine makes no difference.
+func sqlite(t testing.TB) sqlstore.Config { return sqlstore.Config{DataDir: t.TempDir()} }
+
+// defaultOptions are the HTTP settings of most tests: cmd/flexdb's default body limit, no CORS.
+var defaultOptions = httpapi.Options{MaxBodyBytes: 2 << 20}
+
+// stack is one running server and the ways to reach it.
+type stack struct {
+	store *sqlstore.Store
+	svc   *service.Service   // for fixtures and for counting what is stored; never the thing under test
+	conn  *grpc.ClientConn   // a gRPC client over TCP
+	url   string             // the HTTP server's base URL
+	http  *http.Client       // keeps connections alive; gzip only when a test asks for it
+}
+
+// start serves a fresh, migrated database; everything stops when the test ends.
+func start(t testing.TB, cfg sqlstore.Config, opts httpapi.Options) *stack {
+	return startWith(t, cfg, opts, nil)
+}
+
+// startWith is start with the readiness check replaced by db (nil: the store).
+func startWith(t testing.TB, cfg sqlstore.Config, opts httpapi.Options, db httpapi.Pinger) *stack {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlstore.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(store.Close)
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	svc := service.New(store, service.DefaultLimits)
+	log := slog.New(slog.DiscardHandler)
+	reg := prometheus.NewRegistry()
+	srv, _ := grpcapi.NewServer(svc, log, grpcapi.Options{Metrics: reg})
+	t.Cleanup(srv.Stop)
+
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	go func() { _ = srv.Serve(lis) }()
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatalf("gRPC client: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+
+	inproc, err := grpcapi.InProcess(srv)
+	if err != nil {
+		t.Fatalf("in-process connection: %v", err)
+	}
+	t.Cleanup(inproc.Close)
+	if db == nil {
+		db = store
+	}
+	opts.Log = log
+	h, err := httpapi.NewHandler(inproc.Conn, db, reg, opts)
+	if err != nil {
+		t.Fatalf("HTTP handler: %v", err)
+	}
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	client := hs.Client()
+	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	client.Transport.(*http.Transport).DisableCompression = true
+	client.Timeout = 30 * time.Second
+	return &stack{store: store, svc: svc, conn: conn, url: hs.URL, http: client}
+}
+
+// response is an HTTP answer read whole.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends one HTTP request; body "" sends none. Headers come in pairs: name, value.
+func (s *stack) do(t testing.TB, method, path, contentType string, body []byte, headers ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.url+path, rd)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return s.send(t, req)
+}
+
+func (s *stack) send(t testing.TB, req *http.Request) response {
+	t.Helper()
+	resp, err := s.http.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// postJSON sends v (a string is sent as it is) with Content-Type application/json.
+func (s *stack) postJSON(t testing.TB, path string, v any) response {
+	t.Helper()
+	return s.do(t, http.MethodPost, path, "application/json", jsonBytes(t, v))
+}
+
+func jsonBytes(t testing.TB, v any) []byte {
+	t.Helper()
+	switch v := v.(type) {
+	case string:
+		return []byte(v)
+	case []byte:
+		return v
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("marshal: %v", err)
+	}
+	return b
+}
+
+// decode parses JSON into a generic value, failing the test if it is not JSON.
+func decode(t testing.TB, b []byte) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("not JSON (%v): %.300s", err, b)
+	}
+	return v
+}
+
+// field walks a decoded JSON value along object keys.
+func field(v any, path ...string) any {
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
