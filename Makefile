@@ -7,7 +7,7 @@ PROTOC_INCLUDE ?= /usr/include
 .PHONY: run test generate build bench tools docs-assets
 
 run:
-	go run ./cmd/flexdb serve
+	go run ./cmd/flexdb serve --dev
 
 build:
 	CGO_ENABLED=0 go build -o $(BIN)/flexdb ./cmd/flexdb
