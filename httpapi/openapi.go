@@ -147,4 +147,3 @@ func fieldSchema(f protoreflect.FieldDescriptor, schemas map[string]any) map[str
 	}
 	return s
 }
-

@@ -10,9 +10,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -57,25 +59,46 @@ func parse(text string, lim Limits) (any, error) {
 	if !utf8.ValidString(text) {
 		return nil, errors.New("is not valid UTF-8")
 	}
-	if depth := maxDepth(text); lim.MaxDepth > 0 && depth > lim.MaxDepth {
+	depth, lone := scan(text)
+	if lim.MaxDepth > 0 && depth > lim.MaxDepth {
 		return nil, fmt.Errorf("nests %d levels deep, more than the limit of %d", depth, lim.MaxDepth)
+	}
+	if lone != "" {
+		return nil, fmt.Errorf(`holds the escape %s, half of a UTF-16 surrogate pair without its other half`, lone)
 	}
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("is not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return nil, notJSON(err)
 	}
-	if _, err := dec.Token(); err == nil {
+	// Only white space may follow. Token reports anything else, even a stray "}" it cannot tokenize.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("is not valid JSON: text after the end of the document")
 	}
 	return v, nil
 }
 
-// maxDepth scans brackets outside strings; it runs before decoding so that a deep document is refused
-// without the decoder's recursion.
-func maxDepth(text string) int {
-	depth, deepest := 0, 0
+// notJSON words a decoding error for a client.
+func notJSON(err error) error {
+	var syntax *json.SyntaxError
+	switch {
+	case errors.Is(err, io.EOF):
+		return errors.New("is not valid JSON: the text is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("is not valid JSON: the text ends before the document does")
+	case errors.As(err, &syntax):
+		return fmt.Errorf("is not valid JSON: %s (at byte %d)", syntax.Error(), syntax.Offset)
+	}
+	return fmt.Errorf("is not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// scan measures the nesting of brackets outside strings and finds the first \u escape of a lone UTF-16
+// surrogate. It runs before decoding so that a deep document is refused without the decoder's
+// recursion, and because the decoder silently turns a lone surrogate into U+FFFD where PostgreSQL
+// refuses it: a document must not change on its way in.
+func scan(text string) (deepest int, lone string) {
+	depth := 0
 	inString, escaped := false, false
 	for i := 0; i < len(text); i++ {
 		c := text[i]
@@ -84,6 +107,21 @@ func maxDepth(text string) int {
 			switch {
 			case escaped:
 				escaped = false
+				if c != 'u' {
+					break
+				}
+				r, ok := hex4(text, i+1)
+				if !ok || !utf16.IsSurrogate(r) {
+					break
+				}
+				low, ok := hex4(text, i+7)
+				if r >= 0xDC00 || !ok || text[i+5:i+7] != `\u` || low < 0xDC00 || low > 0xDFFF {
+					if lone == "" {
+						lone = text[i-1 : i+5]
+					}
+					break
+				}
+				i += 10 // past the pair's last hex digit
 			case c == '\\':
 				escaped = true
 			case c == '"':
@@ -98,7 +136,16 @@ func maxDepth(text string) int {
 			depth--
 		}
 	}
-	return deepest
+	return deepest, lone
+}
+
+// hex4 reads the four hex digits of a \u escape at text[i:].
+func hex4(text string, i int) (rune, bool) {
+	if i+4 > len(text) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(text[i:i+4], 16, 16)
+	return rune(n), err == nil
 }
 
 func write(b *strings.Builder, v any) error {
@@ -195,15 +242,15 @@ func writeString(b *strings.Builder, s string) error {
 
 // plainNumber writes a JSON number as PostgreSQL's numeric prints it: no exponent, the scale the text
 // implies (1.50 stays 1.50, 1e2 becomes 100, 15e-3 becomes 0.015), and no sign on zero.
-func plainNumber(s string) (string, error) {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
+func plainNumber(number string) (string, error) {
+	neg := strings.HasPrefix(number, "-")
+	s := strings.TrimPrefix(number, "-")
 	mant, expText, _ := strings.Cut(strings.ToLower(s), "e")
 	exp := 0
 	if expText != "" {
 		e, err := strconv.Atoi(expText)
 		if err != nil || e > maxNumberDigits || e < -maxNumberDigits {
-			return "", fmt.Errorf("holds the number %s, beyond the %d-digit limit", s, maxNumberDigits)
+			return "", fmt.Errorf("holds the number %s, beyond the %d-digit limit", number, maxNumberDigits)
 		}
 		exp = e
 	}
@@ -212,7 +259,7 @@ func plainNumber(s string) (string, error) {
 	point := len(intPart) + exp // position of the decimal point within digits
 	scale := max(0, len(fracPart)-exp)
 	if point+scale > maxNumberDigits {
-		return "", fmt.Errorf("holds the number %s, beyond the %d-digit limit", s, maxNumberDigits)
+		return "", fmt.Errorf("holds the number %s, beyond the %d-digit limit", number, maxNumberDigits)
 	}
 
 	var whole, frac string

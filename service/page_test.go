@@ -1,0 +1,231 @@
+package service
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/flexdb/flexdb"
+)
+
+const badToken = "is not a page token of this list; pass back the next_page_token of the previous page unchanged"
+
+func TestPageSize(t *testing.T) {
+	tests := []struct {
+		name     string
+		size     int32
+		wantSize int
+	}{
+		{"zero means the default, 10", 0, 10},
+		{"one", 1, 1},
+		{"the maximum, 100", 100, 100},
+		{"over the maximum is capped", 101, 100},
+		{"far over the maximum is capped", 1 << 30, 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q, size, err := listQuery(PageRequest{Size: tt.size}, queryKey("tenants"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// One item more than the page holds tells whether a next page exists.
+			want := ListQuery{Limit: tt.wantSize + 1}
+			if size != tt.wantSize || q != want {
+				t.Errorf("page size %d: got size %d, query %+v; want size %d, query %+v", tt.size, size, q, tt.wantSize, want)
+			}
+		})
+	}
+}
+
+func TestNegativePageSizeRefused(t *testing.T) {
+	_, _, err := listQuery(PageRequest{Size: -1}, queryKey("tenants"))
+	assertViolations(t, err, violation("pagination.page_size", "must not be negative"))
+}
+
+func TestPageTokenRoundTrip(t *testing.T) {
+	key := queryKey("nodes", tenantA, "")
+	last := nodeID(7)
+	q, _, err := listQuery(PageRequest{Token: encodeToken(key, last)}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.After != last {
+		t.Errorf("token carries %q, want %q", q.After, last)
+	}
+}
+
+func TestPageTokenRefused(t *testing.T) {
+	key := queryKey("nodes", tenantA, "")
+	good := encodeToken(key, nodeID(7))
+	raw := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	tests := []struct {
+		name, token, key string
+	}{
+		{"made for another tenant", good, queryKey("nodes", tenantB, "")},
+		{"made for another filter", good, queryKey("nodes", tenantA, nodeID(99))},
+		{"made for another list", good, queryKey("node_types", tenantA)},
+		{"garbage", "not a token!", key},
+		{"base64 of something else", raw("hello"), key},
+		{"truncated", good[:len(good)-4], key},
+		{"padded base64", base64.URLEncoding.EncodeToString([]byte("p1." + key + "." + nodeID(7))), key},
+		{"forged version", raw("p2." + key + "." + nodeID(7)), key},
+		{"no version", raw(key + "." + nodeID(7)), key},
+		{"extra part", raw("p1." + key + "." + nodeID(7) + ".x"), key},
+		{"id not a UUID", raw("p1." + key + ".42"), key},
+		{"id not canonical", raw("p1." + key + "." + strings.ToUpper(nodeID(7))), key},
+		{"empty id", raw("p1." + key + "."), key},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := listQuery(PageRequest{Token: tt.token}, tt.key)
+			assertViolations(t, err, violation("pagination.page_token", badToken))
+		})
+	}
+}
+
+// TestListWalksEveryItemOnce follows next tokens from the first page to the last: every item comes
+// once, in order, and the last page has no token.
+func TestListWalksEveryItemOnce(t *testing.T) {
+	all := make([]string, 25)
+	for i := range all {
+		all[i] = nodeID(i + 1)
+	}
+	fetch := func(q ListQuery) ([]string, int, error) {
+		i := sort.SearchStrings(all, q.After)
+		if q.After != "" {
+			i++ // keyset: strictly after the cursor
+		}
+		return all[i:min(len(all), i+q.Limit)], len(all), nil
+	}
+	var seen []string
+	var sizes []int
+	p := PageRequest{Size: 10}
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("no last page")
+		}
+		page, err := list(p, func(id string) string { return id }, fetch, "nodes", tenantA, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != len(all) {
+			t.Errorf("total %d, want %d", page.Total, len(all))
+		}
+		seen = append(seen, page.Items...)
+		sizes = append(sizes, len(page.Items))
+		if page.NextToken == "" {
+			break
+		}
+		p.Token = page.NextToken
+	}
+	if !reflect.DeepEqual(sizes, []int{10, 10, 5}) {
+		t.Errorf("page sizes %v, want [10 10 5]", sizes)
+	}
+	if !reflect.DeepEqual(seen, all) {
+		t.Errorf("items %v, want %v", seen, all)
+	}
+}
+
+// nodeStore lists the nodes of every tenant from one slice; any other store call would crash the test
+// on the nil Store.
+type nodeStore struct {
+	Store
+	nodes []flexdb.Node
+}
+
+func (s *nodeStore) ListNodes(_ context.Context, _ string, _ NodeFilter, q ListQuery) ([]flexdb.Node, int, error) {
+	var out []flexdb.Node
+	for _, n := range s.nodes {
+		if n.ID > q.After && len(out) < q.Limit {
+			out = append(out, n)
+		}
+	}
+	return out, len(s.nodes), nil
+}
+
+// TestPageTokenIsBoundToItsQuery checks binding as the service does it: a next_page_token of tenant
+// A's nodes is good for that list only.
+func TestPageTokenIsBoundToItsQuery(t *testing.T) {
+	store := &nodeStore{}
+	for i := range 15 {
+		store.nodes = append(store.nodes, flexdb.Node{ID: nodeID(i + 1)})
+	}
+	s := New(store, DefaultLimits)
+	ctx := asAdmin()
+	first, err := s.ListNodes(ctx, tenantA, NodeFilter{}, PageRequest{Size: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := first.NextToken
+	if token == "" {
+		t.Fatal("no next page token")
+	}
+
+	accepted := []struct {
+		name string
+		call func() (flexdb.Page[flexdb.Node], error)
+	}{
+		{"the same list", func() (flexdb.Page[flexdb.Node], error) {
+			return s.ListNodes(ctx, tenantA, NodeFilter{}, PageRequest{Size: 10, Token: token})
+		}},
+		{"the same tenant written in upper case", func() (flexdb.Page[flexdb.Node], error) {
+			return s.ListNodes(ctx, strings.ToUpper(tenantA), NodeFilter{}, PageRequest{Size: 10, Token: token})
+		}},
+		{"another page size", func() (flexdb.Page[flexdb.Node], error) {
+			return s.ListNodes(ctx, tenantA, NodeFilter{}, PageRequest{Size: 3, Token: token})
+		}},
+	}
+	for _, tt := range accepted {
+		t.Run("accepted/"+tt.name, func(t *testing.T) {
+			page, err := tt.call()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Items) == 0 || page.Items[0].ID != nodeID(11) {
+				t.Errorf("next page starts with %v, want node 11", page.Items)
+			}
+		})
+	}
+
+	refused := []struct {
+		name string
+		call func() error
+	}{
+		{"another tenant's nodes", func() error {
+			_, err := s.ListNodes(ctx, tenantB, NodeFilter{}, PageRequest{Token: token})
+			return err
+		}},
+		{"the same tenant's nodes of one type", func() error {
+			_, err := s.ListNodes(ctx, tenantA, NodeFilter{NodeTypeID: nodeID(99)}, PageRequest{Token: token})
+			return err
+		}},
+		{"the same tenant's node types", func() error {
+			_, err := s.ListNodeTypes(ctx, tenantA, PageRequest{Token: token})
+			return err
+		}},
+		{"the same tenant's relationships", func() error {
+			_, err := s.ListRelationships(ctx, tenantA, RelationshipFilter{}, PageRequest{Token: token})
+			return err
+		}},
+		{"the same tenant's members", func() error {
+			_, err := s.ListTenantUsers(ctx, tenantA, PageRequest{Token: token})
+			return err
+		}},
+		{"tenants", func() error {
+			_, err := s.ListTenants(ctx, PageRequest{Token: token})
+			return err
+		}},
+	}
+	for _, tt := range refused {
+		t.Run("refused/"+tt.name, func(t *testing.T) {
+			assertViolations(t, tt.call(), violation("pagination.page_token", badToken))
+		})
+	}
+}
+
+// nodeID is a canonical UUID that sorts by i.
+func nodeID(i int) string { return fmt.Sprintf("0190f0a0-7b7c-7d1e-8f00-%012x", i) }
