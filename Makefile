@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BIN := $(CURDIR)/.bin
 PROTOC_INCLUDE ?= /usr/include
 
-.PHONY: run test generate build bench tools docs-assets
+.PHONY: run test fuzz generate build bench tools docs-assets
 
 run:
 	go run ./cmd/flexdb serve --dev
@@ -17,6 +17,17 @@ build:
 test:
 	./scripts/test-setup.sh
 	go test -race -count=1 -timeout 20m ./...
+	$(MAKE) fuzz
+
+# Every fuzz target (found by name, so a new one is included) for a short bounded time each.
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$(go list ./...); do \
+		for target in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+			go test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
 
 bench:
 	go test -run '^$$' -bench . -benchtime 2s ./...

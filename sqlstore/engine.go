@@ -43,9 +43,17 @@ type engine interface {
 	inTx(ctx context.Context, fn func(q querier) error) error
 	violated(err error) violation
 	ping(ctx context.Context) error
+	stats() PoolStats
 	close()
 	// migration needs database/sql and the engine's own schema files.
 	sqlDB() *sql.DB
 	gooseDialect() string
 	migrations() fs.FS
+}
+
+// PoolStats describes an engine's connections, for metrics.
+type PoolStats struct {
+	Open, InUse, Idle, Max int
+	// Waits counts acquisitions that had to wait for a connection.
+	Waits int64
 }

@@ -60,6 +60,12 @@ func (p *postgres) violated(err error) violation {
 }
 
 func (p *postgres) ping(ctx context.Context) error { return p.pool.Ping(ctx) }
+
+func (p *postgres) stats() PoolStats {
+	st := p.pool.Stat()
+	return PoolStats{Open: int(st.TotalConns()), InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()),
+		Max: int(st.MaxConns()), Waits: st.EmptyAcquireCount()}
+}
 func (p *postgres) close()                         { p.db.Close(); p.pool.Close() }
 func (p *postgres) sqlDB() *sql.DB                 { return p.db }
 func (p *postgres) gooseDialect() string           { return "postgres" }

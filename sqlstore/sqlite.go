@@ -81,6 +81,20 @@ func (s *sqliteDB) violated(err error) violation {
 }
 
 func (s *sqliteDB) ping(ctx context.Context) error { return s.read.PingContext(ctx) }
+
+// stats adds up the writer and the readers.
+func (s *sqliteDB) stats() PoolStats {
+	var out PoolStats
+	for _, db := range []*sql.DB{s.write, s.read} {
+		st := db.Stats()
+		out.Open += st.OpenConnections
+		out.InUse += st.InUse
+		out.Idle += st.Idle
+		out.Max += st.MaxOpenConnections
+		out.Waits += st.WaitCount
+	}
+	return out
+}
 func (s *sqliteDB) close()                         { s.read.Close(); s.write.Close() }
 func (s *sqliteDB) sqlDB() *sql.DB                 { return s.write }
 func (s *sqliteDB) gooseDialect() string           { return "sqlite3" }

@@ -175,7 +175,7 @@ func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi
 	svc := service.New(store, lim)
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newPoolCollector(store))
 	opts.Metrics = reg
 	opts.RatePerSecond, opts.RateBurst = cfg.RateLimit, cfg.RateBurst
 	opts.MaxConcurrentStreams = uint32(cfg.MaxStreams)

@@ -1,0 +1,232 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flexdb/flexdb"
+	"github.com/google/uuid"
+)
+
+// Every call the service offers declares its permission; the protocol tests check the proto's list
+// against Permissions, this one checks that the service's own operation names are all declared.
+func TestEveryOperationDeclaresAPermission(t *testing.T) {
+	for op := range Permissions {
+		if Permissions[op] < Platform || Permissions[op] > TenantManage {
+			t.Errorf("%s: permission %d is not one of the declared levels", op, Permissions[op])
+		}
+	}
+	if _, err := allow(flexdb.WithPrincipal(context.Background(), flexdb.Principal{Kind: flexdb.PrincipalAdmin}), "NoSuchCall", ""); flexdb.CodeOf(err) != flexdb.PermissionDenied {
+		t.Errorf("an undeclared call: got %v, want PermissionDenied even for the admin", err)
+	}
+}
+
+func TestAllow(t *testing.T) {
+	tenantA, tenantB := uuid.NewString(), uuid.NewString()
+	key := func(role, status string) flexdb.Principal {
+		return flexdb.Principal{Kind: flexdb.PrincipalKey, KeyID: "k", TenantID: tenantA, Role: role, TenantStatus: status}
+	}
+	admin := flexdb.Principal{Kind: flexdb.PrincipalAdmin}
+	dev := flexdb.Principal{Kind: flexdb.PrincipalDevelopment}
+	cases := []struct {
+		name   string
+		who    *flexdb.Principal
+		op     string
+		tenant string
+		want   flexdb.Code // "" for allowed
+	}{
+		{"no principal is unauthenticated", nil, "GetNode", tenantA, flexdb.Unauthenticated},
+		{"admin may do platform calls", &admin, "CreateTenant", "", ""},
+		{"admin may act in any tenant", &admin, "CreateNode", tenantB, ""},
+		{"development mode acts as admin", &dev, "DeleteTenant", tenantB, ""},
+		{"a key may not do platform calls", ptr(key(flexdb.RoleOwner, flexdb.TenantActive)), "CreateTenant", "", flexdb.PermissionDenied},
+		{"a key may not list tenants", ptr(key(flexdb.RoleOwner, flexdb.TenantActive)), "ListTenants", "", flexdb.PermissionDenied},
+		{"a key may read its tenant", ptr(key(flexdb.RoleViewer, flexdb.TenantActive)), "GetTenant", tenantA, ""},
+		{"a key may not touch another tenant", ptr(key(flexdb.RoleOwner, flexdb.TenantActive)), "GetNode", tenantB, flexdb.PermissionDenied},
+		{"a viewer reads", ptr(key(flexdb.RoleViewer, flexdb.TenantActive)), "ListNodes", tenantA, ""},
+		{"a viewer may not write", ptr(key(flexdb.RoleViewer, flexdb.TenantActive)), "CreateNode", tenantA, flexdb.PermissionDenied},
+		{"a member writes nodes", ptr(key(flexdb.RoleMember, flexdb.TenantActive)), "UpdateNode", tenantA, ""},
+		{"a member may not manage node types", ptr(key(flexdb.RoleMember, flexdb.TenantActive)), "CreateNodeType", tenantA, flexdb.PermissionDenied},
+		{"a member may not manage keys", ptr(key(flexdb.RoleMember, flexdb.TenantActive)), "CreateApiKey", tenantA, flexdb.PermissionDenied},
+		{"an admin manages node types", ptr(key(flexdb.RoleAdmin, flexdb.TenantActive)), "DeleteNodeType", tenantA, ""},
+		{"a suspended tenant refuses writes", ptr(key(flexdb.RoleOwner, flexdb.TenantSuspended)), "CreateNode", tenantA, flexdb.FailedPrecondition},
+		{"a suspended tenant still reads", ptr(key(flexdb.RoleOwner, flexdb.TenantSuspended)), "GetNode", tenantA, ""},
+		{"any key may ask who it is", ptr(key(flexdb.RoleViewer, flexdb.TenantActive)), "WhoAmI", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			if c.who != nil {
+				ctx = flexdb.WithPrincipal(ctx, *c.who)
+			}
+			_, err := allow(ctx, c.op, c.tenant)
+			if got := code(err); got != c.want {
+				t.Fatalf("allow(%s) = %v, want %q", c.op, err, c.want)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func code(err error) flexdb.Code {
+	if err == nil {
+		return ""
+	}
+	return flexdb.CodeOf(err)
+}
+
+func TestParseBearer(t *testing.T) {
+	good := NewSecret()
+	cases := []struct {
+		name, header string
+		ok           bool
+	}{
+		{"a bearer key", "Bearer " + good, true},
+		{"the scheme in any case", "bearer " + good, true},
+		{"empty", "", false},
+		{"no scheme", good, false},
+		{"basic scheme", "Basic " + good, false},
+		{"no prefix", "Bearer " + strings.TrimPrefix(good, keyPrefix), false},
+		{"too short", "Bearer " + good[:len(good)-1], false},
+		{"too long", "Bearer " + good + "A", false},
+		{"not base64url", "Bearer " + good[:len(good)-1] + "*", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			secret, err := ParseBearer(c.header)
+			if c.ok != (err == nil) {
+				t.Fatalf("ParseBearer(%q) = %q, %v; want ok=%v", c.header, secret, err, c.ok)
+			}
+			if err != nil && flexdb.CodeOf(err) != flexdb.Unauthenticated {
+				t.Fatalf("refusal code %v, want Unauthenticated", flexdb.CodeOf(err))
+			}
+		})
+	}
+}
+
+func TestNewSecretsAreDistinct256BitKeys(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		s := NewSecret()
+		if _, err := ParseBearer("Bearer " + s); err != nil {
+			t.Fatalf("a new secret does not parse: %v", err)
+		}
+		if seen[s] {
+			t.Fatal("a secret repeated")
+		}
+		seen[s] = true
+	}
+}
+
+// countingKeys answers like a store and counts the reads.
+type countingKeys struct {
+	reads   atomic.Int64
+	revoked atomic.Bool
+	fault   error
+}
+
+func (k *countingKeys) KeyPrincipal(ctx context.Context, hash string) (flexdb.Principal, error) {
+	k.reads.Add(1)
+	if k.fault != nil {
+		return flexdb.Principal{}, k.fault
+	}
+	if k.revoked.Load() {
+		return flexdb.Principal{}, flexdb.Errorf(flexdb.Unauthenticated, "the API key is not valid")
+	}
+	return flexdb.Principal{Kind: flexdb.PrincipalKey, KeyID: "k1"}, nil
+}
+
+func TestAuthenticator(t *testing.T) {
+	admin, key := NewSecret(), NewSecret()
+	ctx := context.Background()
+
+	t.Run("the admin key needs no database read", func(t *testing.T) {
+		keys := &countingKeys{}
+		p, err := NewAuthenticator(keys, admin).Authenticate(ctx, admin)
+		if err != nil || p.Kind != flexdb.PrincipalAdmin || keys.reads.Load() != 0 {
+			t.Fatalf("got %+v, %v after %d reads", p, err, keys.reads.Load())
+		}
+	})
+	t.Run("no admin key configured admits no admin", func(t *testing.T) {
+		keys := &countingKeys{revoked: atomic.Bool{}}
+		keys.revoked.Store(true)
+		if _, err := NewAuthenticator(keys, "").Authenticate(ctx, admin); flexdb.CodeOf(err) != flexdb.Unauthenticated {
+			t.Fatalf("got %v, want Unauthenticated", err)
+		}
+	})
+	t.Run("a key is read once per revocation bound", func(t *testing.T) {
+		keys := &countingKeys{}
+		a := NewAuthenticator(keys, admin)
+		clock := time.Unix(1000, 0)
+		a.now = func() time.Time { return clock }
+		for range 100 {
+			if _, err := a.Authenticate(ctx, key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := keys.reads.Load(); n != 1 {
+			t.Fatalf("%d reads for 100 calls within the bound, want 1", n)
+		}
+		keys.revoked.Store(true)
+		clock = clock.Add(RevocationBound)
+		if _, err := a.Authenticate(ctx, key); flexdb.CodeOf(err) != flexdb.Unauthenticated {
+			t.Fatalf("a revoked key after the bound: got %v, want Unauthenticated", err)
+		}
+	})
+	t.Run("a store fault is not cached as a refusal", func(t *testing.T) {
+		keys := &countingKeys{fault: errors.New("connection reset")}
+		a := NewAuthenticator(keys, admin)
+		a.Authenticate(ctx, key)
+		keys.fault = nil
+		if _, err := a.Authenticate(ctx, key); err != nil {
+			t.Fatalf("after the fault cleared: %v", err)
+		}
+	})
+}
+
+// FuzzParseBearer: credentials are the first thing an attacker controls; parsing never panics, and
+// whatever it accepts is a well-formed key.
+func FuzzParseBearer(f *testing.F) {
+	for _, s := range []string{"", "Bearer", "Bearer ", "Bearer " + NewSecret(), "bearer  fdb_" + strings.Repeat("A", 43), "Basic abc", "Bearer fdb_\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		secret, err := ParseBearer(header)
+		if err != nil {
+			if flexdb.CodeOf(err) != flexdb.Unauthenticated {
+				t.Fatalf("refusal with code %v", flexdb.CodeOf(err))
+			}
+			return
+		}
+		if !strings.HasPrefix(secret, keyPrefix) || len(secret) != len(keyPrefix)+43 {
+			t.Fatalf("accepted a malformed secret %q", secret)
+		}
+	})
+}
+
+// FuzzPageToken: a page token comes back from the client; decoding never panics, and anything it
+// accepts is a canonical UUID.
+func FuzzPageToken(f *testing.F) {
+	key := queryKey("nodes", "t")
+	f.Add(encodeToken(key, uuid.NewString()))
+	f.Add("")
+	f.Add("cDEu")
+	f.Add(encodeToken("0000000000000000", uuid.NewString()))
+	f.Fuzz(func(t *testing.T, token string) {
+		id, err := decodeToken(token, key)
+		if err != nil {
+			if flexdb.CodeOf(err) != flexdb.InvalidArgument {
+				t.Fatalf("refusal with code %v", flexdb.CodeOf(err))
+			}
+			return
+		}
+		if u, perr := uuid.Parse(id); perr != nil || u.String() != id {
+			t.Fatalf("accepted token %q carries %q, not a canonical UUID", token, id)
+		}
+	})
+}
