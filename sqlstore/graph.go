@@ -118,10 +118,10 @@ func (s *Store) GetNode(ctx context.Context, tenantID, id string) (*flexdb.Node,
 }
 
 func (s *Store) UpdateNode(ctx context.Context, u service.NodeUpdate) (*flexdb.Node, error) {
-	n, err := one(s.db.writer().QueryRow(ctx, `UPDATE nodes SET data = $3, updated_at = $4, version = version + 1
+	n, err := one(s.db.writer().QueryRow(ctx, `UPDATE nodes SET data = COALESCE($3, data), updated_at = $4, version = version + 1
 		WHERE tenant_id = $1 AND id = $2 AND node_type_id = $5
 		AND EXISTS (SELECT 1 FROM node_types WHERE tenant_id = $1 AND id = $5 AND version = $6) RETURNING `+nodeColumns,
-		u.TenantID, u.ID, u.Data, u.At, u.NodeTypeID, u.TypeVersion),
+		u.TenantID, u.ID, optional(u.Data), u.At, u.NodeTypeID, u.TypeVersion),
 		scanNode, notFound("node %s not found with node type %s at version %d", u.ID, u.NodeTypeID, u.TypeVersion), "update node")
 	return &n, err
 }

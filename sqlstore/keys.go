@@ -28,6 +28,9 @@ func scanKey(r row) (flexdb.APIKey, error) {
 func (s *Store) CreateAPIKey(ctx context.Context, k *flexdb.APIKey) error {
 	_, err := s.db.writer().Exec(ctx, "INSERT INTO api_keys ("+keyColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
 		k.TenantID, k.ID, k.Name, optional(k.UserID), k.Role, k.Hash, k.CreatedAt)
+	if s.db.violated(err) == uniqueViolation { // its id or its hash: neither is the client's to choose
+		return flexdb.Errorf(flexdb.AlreadyExists, "API key %s already exists", k.ID)
+	}
 	if s.db.violated(err) != foreignKeyViolation {
 		if err != nil {
 			return fault(err, "create API key")

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -56,7 +57,16 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 func (s *Store) Migrate(ctx context.Context) error {
 	var opts []goose.ProviderOption
 	if s.Engine == "postgres" {
-		locker, err := lock.NewPostgresSessionLocker()
+		// The lock is the schema's, not the database's: instances migrating one schema take turns,
+		// while other schemas of the database (other deployments, parallel tests) need not wait, and a
+		// waiting instance looks again every second rather than goose's default five.
+		var schema string
+		if err := s.db.sqlDB().QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return fmt.Errorf("migrations: current schema: %w", err)
+		}
+		id := fnv.New64a()
+		id.Write([]byte(schema))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(id.Sum64())), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return err
 		}
@@ -180,7 +190,10 @@ func (l *listSpec[T]) run(ctx context.Context, q querier, lq service.ListQuery) 
 	if len(items) > 0 {
 		return items, total, nil
 	}
-	return nil, 0, l.emptyPage(ctx, q, where, &total)
+	if err := l.emptyPage(ctx, q, where, &total); err != nil {
+		return nil, 0, err
+	}
+	return nil, total, nil
 }
 
 func (l *listSpec[T]) emptyPage(ctx context.Context, q querier, where string, total *int) error {
@@ -211,3 +224,6 @@ func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // now stamps rows whose time the domain does not carry (membership creation).
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Stats reports the connection pool, for metrics.
+func (s *Store) Stats() PoolStats { return s.db.stats() }

@@ -1,0 +1,122 @@
+package sqlstore_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flexdb/flexdb"
+	"github.com/flexdb/flexdb/pgtest"
+	"github.com/flexdb/flexdb/service"
+	"github.com/flexdb/flexdb/sqlstore"
+	"github.com/flexdb/flexdb/storetest"
+	"github.com/google/uuid"
+)
+
+// engines open a store of each engine on a fresh, empty database, not yet migrated, closed when the
+// test ends. Without a PostgreSQL server, pgtest skips (or, under CI, fails) the test that asks for one.
+var engines = []struct {
+	name string
+	open func(t *testing.T) *sqlstore.Store
+}{
+	{"sqlite", func(t *testing.T) *sqlstore.Store { return open(t, sqlstore.Config{DataDir: t.TempDir()}) }},
+	{"postgres", func(t *testing.T) *sqlstore.Store {
+		return open(t, sqlstore.Config{DatabaseURL: pgtest.URL(t), MaxConns: 16})
+	}},
+}
+
+func open(t *testing.T, cfg sqlstore.Config) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlstore.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func migrate(t *testing.T, s *sqlstore.Store) {
+	t.Helper()
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConformance(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			e.open(t) // skips the engine as a whole when its server is missing
+			storetest.Run(t, func(t *testing.T) service.Store {
+				s := e.open(t)
+				migrate(t, s)
+				return s
+			})
+		})
+	}
+}
+
+func TestMigrateTwiceKeepsSchemaAndData(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			s := e.open(t)
+			migrate(t, s)
+			x := tenant()
+			if err := s.CreateTenant(t.Context(), x); err != nil {
+				t.Fatal(err)
+			}
+			migrate(t, s)
+			if _, err := s.GetTenant(t.Context(), x.ID); err != nil {
+				t.Fatalf("tenant after a second migration: %v", err)
+			}
+		})
+	}
+}
+
+// Instances that start together each migrate the same database; PostgreSQL's advisory lock makes them
+// take turns, so every one succeeds and the schema is made once.
+func TestConcurrentMigrationsAllSucceed(t *testing.T) {
+	url := pgtest.URL(t)
+	const instances = 4
+	stores := make([]*sqlstore.Store, instances)
+	for i := range stores {
+		stores[i] = open(t, sqlstore.Config{DatabaseURL: url, MaxConns: 4})
+	}
+	var wg sync.WaitGroup
+	for i, s := range stores {
+		wg.Go(func() {
+			if err := s.Migrate(t.Context()); err != nil {
+				t.Errorf("instance %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	x := tenant()
+	if err := stores[0].CreateTenant(t.Context(), x); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range stores {
+		if _, err := s.GetTenant(t.Context(), x.ID); err != nil {
+			t.Errorf("instance %d: %v", i, err)
+		}
+	}
+}
+
+func TestPing(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			s := e.open(t)
+			if err := s.Ping(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func tenant() *flexdb.Tenant {
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	return &flexdb.Tenant{ID: uuid.Must(uuid.NewV7()).String(), Slug: "acme", Name: "Acme", Status: flexdb.TenantActive,
+		CreatedAt: at, UpdatedAt: at, Version: 1}
+}
