@@ -66,9 +66,9 @@ func (p *postgres) stats() PoolStats {
 	return PoolStats{Open: int(st.TotalConns()), InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()),
 		Max: int(st.MaxConns()), Waits: st.EmptyAcquireCount()}
 }
-func (p *postgres) close()                         { p.db.Close(); p.pool.Close() }
-func (p *postgres) sqlDB() *sql.DB                 { return p.db }
-func (p *postgres) gooseDialect() string           { return "postgres" }
+func (p *postgres) close()               { p.db.Close(); p.pool.Close() }
+func (p *postgres) sqlDB() *sql.DB       { return p.db }
+func (p *postgres) gooseDialect() string { return "postgres" }
 func (p *postgres) migrations() fs.FS {
 	sub, _ := fs.Sub(postgresMigrations, "migrations/postgres")
 	return sub

@@ -95,9 +95,9 @@ func (s *sqliteDB) stats() PoolStats {
 	}
 	return out
 }
-func (s *sqliteDB) close()                         { s.read.Close(); s.write.Close() }
-func (s *sqliteDB) sqlDB() *sql.DB                 { return s.write }
-func (s *sqliteDB) gooseDialect() string           { return "sqlite3" }
+func (s *sqliteDB) close()               { s.read.Close(); s.write.Close() }
+func (s *sqliteDB) sqlDB() *sql.DB       { return s.write }
+func (s *sqliteDB) gooseDialect() string { return "sqlite3" }
 func (s *sqliteDB) migrations() fs.FS {
 	sub, _ := fs.Sub(sqliteMigrations, "migrations/sqlite")
 	return sub

@@ -100,7 +100,9 @@ func fault(err error, what string) error {
 	return flexdb.Wrap(err, what+" failed")
 }
 
-func notFound(format string, args ...any) error { return flexdb.Errorf(flexdb.NotFound, format, args...) }
+func notFound(format string, args ...any) error {
+	return flexdb.Errorf(flexdb.NotFound, format, args...)
+}
 
 // one scans the single row of a statement, answering NotFound when there is none.
 func one[T any](r row, scan func(row) (T, error), missing error, what string) (T, error) {
