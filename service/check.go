@@ -110,6 +110,8 @@ func (c *check) text(field, v string, maxChars int, required bool) {
 		c.add(field, "must be at most "+strconv.Itoa(maxChars)+" characters")
 	case strings.IndexFunc(v, unicode.IsControl) >= 0 && field != "description":
 		c.add(field, "must not contain control characters")
+	case strings.IndexByte(v, 0) >= 0: // a description may hold control characters, but PostgreSQL text cannot hold NUL
+		c.add(field, "must not contain the character U+0000, which cannot be stored")
 	case v != "" && strings.TrimSpace(v) == "":
 		c.add(field, "must not be blank")
 	}
