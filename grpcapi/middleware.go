@@ -70,7 +70,9 @@ func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 	}
 	protocol := "grpc"
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil && p.Addr.Network() == InProcessNetwork {
-		protocol = first(md, ProtocolKey)
+		if named := first(md, ProtocolKey); named != "" {
+			protocol = named
+		}
 	}
 	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDKey, reqID))
 
@@ -113,6 +115,21 @@ func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 		return nil, st.Err()
 	}
 	return resp, nil
+}
+
+// stream covers the streaming calls (reflection, health watches): a panic becomes Internal, and each
+// stream is logged once when it ends. They need no credentials: they carry no tenant data.
+func (m *middleware) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			err = Status(fmt.Errorf("panic in %s: %v\n%s", info.FullMethod, r, debug.Stack())).Err()
+			m.log.Error("stream", "method", info.FullMethod, "error", r)
+		}
+		m.log.Info("stream", "method", info.FullMethod, "code", Status(err).Code().String(),
+			"duration_ms", float64(time.Since(start).Microseconds())/1000)
+	}()
+	return handler(srv, ss)
 }
 
 // call runs the handler, turning a panic into an Internal error that keeps the stack for the log.

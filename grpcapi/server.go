@@ -31,7 +31,7 @@ type Options struct {
 // service (serving), every call passing through the middleware. Call Health().Shutdown() when draining.
 func NewServer(svc *service.Service, log *slog.Logger, opts Options) (*grpc.Server, *health.Server) {
 	m := newMiddleware(log, opts)
-	serverOpts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(m.unary)}
+	serverOpts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(m.unary), grpc.ChainStreamInterceptor(m.stream)}
 	if opts.MaxRecvBytes > 0 {
 		serverOpts = append(serverOpts, grpc.MaxRecvMsgSize(opts.MaxRecvBytes))
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flexdb/flexdb"
 	"github.com/flexdb/flexdb/grpcapi"
 	"github.com/flexdb/flexdb/httpapi"
 	"github.com/flexdb/flexdb/pgtest"
@@ -45,10 +46,16 @@ var defaultOptions = httpapi.Options{MaxBodyBytes: 2 << 20}
 // stack is one running server and the ways to reach it.
 type stack struct {
 	store *sqlstore.Store
-	svc   *service.Service   // for fixtures and for counting what is stored; never the thing under test
-	conn  *grpc.ClientConn   // a gRPC client over TCP
-	url   string             // the HTTP server's base URL
-	http  *http.Client       // keeps connections alive; gzip only when a test asks for it
+	svc   *service.Service // for fixtures and for counting what is stored; never the thing under test
+	conn  *grpc.ClientConn // a gRPC client over TCP
+	url   string           // the HTTP server's base URL
+	http  *http.Client     // keeps connections alive; gzip only when a test asks for it
+	admin string           // "Bearer <the platform admin key>", which every call sends unless told otherwise
+}
+
+// asAdmin is a context in which the service acts for the platform admin, for fixtures.
+func asAdmin() context.Context {
+	return flexdb.WithPrincipal(context.Background(), flexdb.Principal{Kind: flexdb.PrincipalAdmin, KeyID: "admin"})
 }
 
 // start serves a fresh, migrated database; everything stops when the test ends.
@@ -71,7 +78,8 @@ func startWith(t testing.TB, cfg sqlstore.Config, opts httpapi.Options, db httpa
 	svc := service.New(store, service.DefaultLimits)
 	log := slog.New(slog.DiscardHandler)
 	reg := prometheus.NewRegistry()
-	srv, _ := grpcapi.NewServer(svc, log, grpcapi.Options{Metrics: reg})
+	adminKey := service.NewSecret()
+	srv, _ := grpcapi.NewServer(svc, log, grpcapi.Options{Auth: service.NewAuthenticator(store, adminKey), Metrics: reg})
 	t.Cleanup(srv.Stop)
 
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -104,7 +112,7 @@ func startWith(t testing.TB, cfg sqlstore.Config, opts httpapi.Options, db httpa
 	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 	client.Transport.(*http.Transport).DisableCompression = true
 	client.Timeout = 30 * time.Second
-	return &stack{store: store, svc: svc, conn: conn, url: hs.URL, http: client}
+	return &stack{store: store, svc: svc, conn: conn, url: hs.URL, http: client, admin: "Bearer " + adminKey}
 }
 
 // response is an HTTP answer read whole.
@@ -114,7 +122,8 @@ type response struct {
 	body   []byte
 }
 
-// do sends one HTTP request; body "" sends none. Headers come in pairs: name, value.
+// do sends one HTTP request as the platform admin; a nil body sends none. Headers come in pairs (name,
+// value); an empty value removes the header, Authorization included.
 func (s *stack) do(t testing.TB, method, path, contentType string, body []byte, headers ...string) response {
 	t.Helper()
 	var rd io.Reader
@@ -125,11 +134,16 @@ func (s *stack) do(t testing.TB, method, path, contentType string, body []byte, 
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
+	req.Header.Set("Authorization", s.admin)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
 	}
 	return s.send(t, req)
 }
