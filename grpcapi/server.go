@@ -2,6 +2,7 @@ package grpcapi
 
 import (
 	"log/slog"
+	"runtime"
 
 	"github.com/flexdb/flexdb/service"
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,7 +32,8 @@ type Options struct {
 // service (serving), every call passing through the middleware. Call Health().Shutdown() when draining.
 func NewServer(svc *service.Service, log *slog.Logger, opts Options) (*grpc.Server, *health.Server) {
 	m := newMiddleware(log, opts)
-	serverOpts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(m.unary), grpc.ChainStreamInterceptor(m.stream)}
+	serverOpts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(m.unary), grpc.ChainStreamInterceptor(m.stream),
+		grpc.NumStreamWorkers(uint32(4 * runtime.GOMAXPROCS(0)))}
 	if opts.MaxRecvBytes > 0 {
 		serverOpts = append(serverOpts, grpc.MaxRecvMsgSize(opts.MaxRecvBytes))
 	}
