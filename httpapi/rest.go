@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	pb "github.com/flexdb/flexdb/api/dbaaspb"
@@ -22,6 +23,9 @@ var marshalOptions = protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulat
 // unmarshalOptions refuse unknown fields: a misspelt field is a client mistake worth hearing about.
 var unmarshalOptions = protojson.UnmarshalOptions{DiscardUnknown: false}
 
+// forwardedHeaders are the gRPC response headers REST passes on as HTTP headers.
+var forwardedHeaders = []string{grpcapi.RequestIDKey, "retry-after"}
+
 // restHandler serves the REST routes generated from the proto's google.api.http rules, calling the
 // gRPC server through conn.
 func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
@@ -29,13 +33,26 @@ func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{MarshalOptions: marshalOptions, UnmarshalOptions: unmarshalOptions}),
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD { return callMetadata(r, "rest") }),
 		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }), // callMetadata forwards what counts
-		runtime.WithOutgoingHeaderMatcher(func(k string) (string, bool) { return k, k == grpcapi.RequestIDKey || k == "retry-after" }),
+		runtime.WithOutgoingHeaderMatcher(func(k string) (string, bool) { return k, slices.Contains(forwardedHeaders, k) }),
 		runtime.WithErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+			// The matcher above applies to successes only: an error answer would lose the request id
+			// and Retry-After without this.
+			if md, ok := runtime.ServerMetadataFromContext(ctx); ok {
+				for _, k := range forwardedHeaders {
+					for _, v := range md.HeaderMD.Get(k) {
+						w.Header().Add(k, v)
+					}
+				}
+			}
 			writeError(w, status.Convert(err))
 		}),
 		runtime.WithRoutingErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, code int) {
 			writeHTTPError(w, code)
 		}),
+		// A form POST must not reach a GET route, nor become a DELETE by X-HTTP-Method-Override: a wrong
+		// method gets 405 like any other.
+		runtime.WithDisablePathLengthFallback(),
+		runtime.WithDisableHTTPMethodOverride(),
 	)
 	ctx := context.Background()
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{

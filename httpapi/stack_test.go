@@ -43,6 +43,11 @@ func sqlite(t testing.TB) sqlstore.Config { return sqlstore.Config{DataDir: t.Te
 // defaultOptions are the HTTP settings of most tests: cmd/flexdb's default body limit, no CORS.
 var defaultOptions = httpapi.Options{MaxBodyBytes: 2 << 20}
 
+// httpapiOptions are HTTP settings with a body limit and CORS origins of a test's own.
+func httpapiOptions(maxBody int64, corsOrigins string) httpapi.Options {
+	return httpapi.Options{MaxBodyBytes: maxBody, CORSOrigins: corsOrigins}
+}
+
 // stack is one running server and the ways to reach it.
 type stack struct {
 	store *sqlstore.Store

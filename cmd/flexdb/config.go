@@ -118,7 +118,7 @@ func (c *config) settings() []setting {
 		stringSetting(&c.LogFormat, "log-format", "FLEXDB_LOG_FORMAT", "json", "json or text"),
 		intSetting(&c.MaxDocumentBytes, "max-document-bytes", "FLEXDB_MAX_DOCUMENT_BYTES", 1<<20, "largest JSON document (node data, relationship data, schema)"),
 		intSetting(&c.MaxDocumentDepth, "max-document-depth", "FLEXDB_MAX_DOCUMENT_DEPTH", 64, "deepest nesting of a JSON document"),
-		intSetting(&c.MaxBodyBytes, "max-body-bytes", "FLEXDB_MAX_BODY_BYTES", 2<<20, "largest HTTP request body"),
+		intSetting(&c.MaxBodyBytes, "max-body-bytes", "FLEXDB_MAX_BODY_BYTES", 2<<20, "largest request: HTTP body or gRPC message"),
 		stringSetting(&c.CORSOrigins, "cors-origins", "FLEXDB_CORS_ORIGINS", "", "comma-separated origins allowed by CORS; * for any; empty for none"),
 		boolSetting(&c.Dev, "dev", "FLEXDB_DEV", "development mode: authentication OFF, every caller is platform admin; listens on loopback only"),
 		stringSetting(&c.AdminKey, "admin-key", "FLEXDB_ADMIN_KEY", "", "platform admin key (make one with flexdb keygen); when empty, one is generated on first start into <data-dir>/admin.key"),

@@ -179,6 +179,7 @@ func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi
 	opts.Metrics = reg
 	opts.RatePerSecond, opts.RateBurst = cfg.RateLimit, cfg.RateBurst
 	opts.MaxConcurrentStreams = uint32(cfg.MaxStreams)
+	opts.MaxRecvBytes = cfg.MaxBodyBytes // one request limit for every protocol
 	grpcServer, health := grpcapi.NewServer(svc, log, opts)
 
 	grpcLis, httpLis, err := listen(cfg)
