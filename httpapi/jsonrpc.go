@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	pb "github.com/flexdb/flexdb/api/dbaaspb"
+	"github.com/google/uuid"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -57,13 +58,6 @@ func snakeCase(s string) string {
 	return b.String()
 }
 
-type rpcRequest struct {
-	JSONRPC string          `json:"jsonrpc"`
-	Method  *string         `json:"method"`
-	Params  json.RawMessage `json:"params"`
-	ID      json.RawMessage `json:"id"`
-}
-
 type rpcResponse struct {
 	JSONRPC string          `json:"jsonrpc"`
 	Result  json.RawMessage `json:"result,omitempty"`
@@ -91,6 +85,13 @@ func newJSONRPC(conn *grpc.ClientConn, discover json.RawMessage) *jsonRPC {
 }
 
 func (j *jsonRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// One HTTP request, one request id, shared by every call it carries and echoed as REST echoes it:
+	// the client's when the gRPC middleware would keep it (at most 128 bytes), else a new one.
+	if id := r.Header.Get("X-Request-Id"); id == "" || len(id) > 128 {
+		r = r.Clone(r.Context())
+		r.Header.Set("X-Request-Id", uuid.NewString())
+	}
+	w.Header().Set("X-Request-Id", r.Header.Get("X-Request-Id"))
 	var body bytes.Buffer
 	if _, err := body.ReadFrom(r.Body); err != nil {
 		writeBodyError(w, err)
@@ -132,32 +133,42 @@ func (j *jsonRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// one handles one call; ok is false for a notification, which gets no response.
+// one handles one call; ok is false for a notification, which gets no response. Members are read by
+// their exact names (JSON-RPC's are case-sensitive), each on its own, so that the id of a call with
+// other members wrong is still echoed.
 func (j *jsonRPC) one(r *http.Request, raw json.RawMessage) (resp rpcResponse, ok bool) {
-	var req rpcRequest
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&req); err != nil || raw[0] != '{' {
+	var call map[string]json.RawMessage
+	if raw[0] != '{' || json.Unmarshal(raw, &call) != nil {
 		return fail(null, rpcInvalidRequest, "invalid request: a call is a JSON object", nil), true
 	}
-	id := req.ID
-	notification := id == nil
-	if !validID(id) {
+	id, hasID := call["id"]
+	if hasID && !validID(id) {
 		return fail(null, rpcInvalidRequest, "invalid request: id must be a string, a number or null", nil), true
 	}
-	if id == nil {
+	if !hasID {
 		id = null
 	}
-	if req.JSONRPC != "2.0" || req.Method == nil {
+	version, versionOK := jsonString(call["jsonrpc"])
+	method, methodOK := jsonString(call["method"])
+	if !versionOK || version != "2.0" || !methodOK {
 		return fail(id, rpcInvalidRequest, `invalid request: "jsonrpc" must be "2.0" and "method" a string`, nil), true
 	}
-	result, rerr := j.call(r, *req.Method, req.Params)
-	if notification {
+	result, rerr := j.call(r, method, call["params"])
+	if !hasID {
 		return rpcResponse{}, false
 	}
 	if rerr != nil {
 		return rpcResponse{JSONRPC: "2.0", Error: rerr, ID: id}, true
 	}
 	return rpcResponse{JSONRPC: "2.0", Result: result, ID: id}, true
+}
+
+// jsonString reads a JSON string; ok is false for anything else, null and absence included.
+func jsonString(raw json.RawMessage) (s string, ok bool) {
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 func validID(id json.RawMessage) bool {

@@ -1,8 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -30,7 +33,7 @@ var forwardedHeaders = []string{grpcapi.RequestIDKey, "retry-after"}
 // gRPC server through conn.
 func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{MarshalOptions: marshalOptions, UnmarshalOptions: unmarshalOptions}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, wholeJSON{&runtime.JSONPb{MarshalOptions: marshalOptions, UnmarshalOptions: unmarshalOptions}}),
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD { return callMetadata(r, "rest") }),
 		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }), // callMetadata forwards what counts
 		runtime.WithOutgoingHeaderMatcher(func(k string) (string, bool) { return k, slices.Contains(forwardedHeaders, k) }),
@@ -64,6 +67,25 @@ func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
 		}
 	}
 	return restConventions(mux), nil
+}
+
+// wholeJSON is JSONPb reading a request body whole: one JSON value and nothing after it. JSONPb alone
+// decodes the first value of a stream and ignores the rest, so `{"slug": "a"} junk` would be obeyed.
+type wholeJSON struct{ *runtime.JSONPb }
+
+func (m wholeJSON) NewDecoder(r io.Reader) runtime.Decoder {
+	return runtime.DecoderFunc(func(v any) error {
+		body, err := io.ReadAll(r)
+		switch {
+		case err != nil:
+			return err
+		case len(bytes.TrimSpace(body)) == 0:
+			return io.EOF // no body: the generated handlers take it as an empty message
+		case !json.Valid(body):
+			return errors.New("the body is not one JSON value")
+		}
+		return m.Unmarshal(body, v)
+	})
 }
 
 // callMetadata is what an HTTP request passes on to the gRPC middleware.

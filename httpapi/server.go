@@ -87,9 +87,19 @@ func NewHandler(conn *grpc.ClientConn, db Pinger, reg *prometheus.Registry, opts
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openAPI)
 	})
+	// The paths above answer GET alone; another method gets 405 here rather than REST's 404 from "/".
+	for _, path := range []string{"/health", "/ready", "/metrics", "/openapi.json"} {
+		mux.Handle(path, onlyGet)
+	}
 	docsui.Register(mux, "/openapi.json")
 	return cors(opts.CORSOrigins, gzipped(mux)), nil
 }
+
+// onlyGet answers a method other than GET (or HEAD) on a path that serves only GET.
+var onlyGet = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", "GET, HEAD")
+	writeHTTPError(w, http.StatusMethodNotAllowed)
+})
 
 func onlyPost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

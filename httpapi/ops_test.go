@@ -1,0 +1,133 @@
+package httpapi_test
+
+// Around the API: liveness, readiness, metrics and the OpenAPI document.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestHealthAnswersOK(t *testing.T) {
+	s := start(t, sqlite(t), defaultOptions)
+	r := s.do(t, http.MethodGet, "/health", "", nil, "Authorization", "")
+	if r.status != http.StatusOK || !sameJSON(string(r.body), `{"status": "ok"}`) {
+		t.Errorf("GET /health: %d %s, want 200 {\"status\": \"ok\"}", r.status, r.body)
+	}
+}
+
+// pinger is a database whose answer a test decides.
+type pinger struct{ err error }
+
+func (p *pinger) Ping(context.Context) error { return p.err }
+
+func TestReadyFollowsTheDatabase(t *testing.T) {
+	t.Run("answers 200 while the database answers, 503 once it does not", func(t *testing.T) {
+		db := &pinger{}
+		s := startWith(t, sqlite(t), defaultOptions, db)
+		if r := s.do(t, http.MethodGet, "/ready", "", nil); r.status != http.StatusOK {
+			t.Errorf("database up: %d %s, want 200", r.status, r.body)
+		}
+		db.err = errors.New("connection refused")
+		r := s.do(t, http.MethodGet, "/ready", "", nil)
+		if r.status != http.StatusServiceUnavailable || field(decode(t, r.body), "status") != "unavailable" {
+			t.Errorf("database down: %d %s, want 503 {\"status\": \"unavailable\", ...}", r.status, r.body)
+		}
+		if strings.Contains(string(r.body), "connection refused") {
+			t.Errorf("readiness shows the database's error to anyone: %s", r.body)
+		}
+	})
+	for _, e := range engines {
+		t.Run("answers 503 once the "+e.name+" store is closed", func(t *testing.T) {
+			s := start(t, e.config(t), defaultOptions)
+			if r := s.do(t, http.MethodGet, "/ready", "", nil); r.status != http.StatusOK {
+				t.Fatalf("open store: %d %s, want 200", r.status, r.body)
+			}
+			s.store.Close()
+			if r := s.do(t, http.MethodGet, "/ready", "", nil); r.status != http.StatusServiceUnavailable {
+				t.Errorf("closed store: %d %s, want 503", r.status, r.body)
+			}
+		})
+	}
+}
+
+func TestMetricsCountCallsOfEveryProtocol(t *testing.T) {
+	s := start(t, sqlite(t), defaultOptions)
+	md := rpcNamed(t, "GetTenant")
+	missing := newWorld(t, s).get("missing")
+	for _, p := range protocols {
+		p.call(t, s, md, []byte(`{"id": "`+missing+`"}`), s.admin)
+		p.call(t, s, md, []byte(`{"id": "bad"}`), s.admin)
+		p.call(t, s, rpcNamed(t, "ListTenants"), []byte(`{}`), s.admin)
+	}
+	r := s.do(t, http.MethodGet, "/metrics", "", nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("GET /metrics: %d", r.status)
+	}
+	metrics := string(r.body)
+	for _, p := range []string{"grpc", "rest", "jsonrpc"} {
+		for _, tc := range []struct{ method, code string }{
+			{"/dbaas.TenantService/GetTenant", "NotFound"},
+			{"/dbaas.TenantService/GetTenant", "InvalidArgument"},
+			{"/dbaas.TenantService/ListTenants", "OK"},
+		} {
+			labels := `code="` + tc.code + `",method="` + tc.method + `",protocol="` + p + `"`
+			if n := sample(metrics, "flexdb_requests_total", labels); n != 1 {
+				t.Errorf("flexdb_requests_total{%s} = %v, want 1", labels, n)
+			}
+		}
+		labels := `method="/dbaas.TenantService/GetTenant",protocol="` + p + `"`
+		if n := sample(metrics, "flexdb_request_duration_seconds_count", labels); n != 2 {
+			t.Errorf("flexdb_request_duration_seconds_count{%s} = %v, want 2", labels, n)
+		}
+	}
+	if !strings.Contains(metrics, "# TYPE flexdb_request_duration_seconds histogram") {
+		t.Errorf("flexdb_request_duration_seconds is not a histogram")
+	}
+}
+
+// sample reads the value of one sample from the Prometheus text format, -1 if it is not there.
+func sample(metrics, name, labels string) float64 {
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name+"{"+labels+"}") + ` (\S+)$`).FindStringSubmatch(metrics)
+	if m == nil {
+		return -1
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	return v
+}
+
+func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	s := start(t, sqlite(t), defaultOptions)
+	r := s.do(t, http.MethodGet, "/openapi.json", "", nil, "Authorization", "")
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("GET /openapi.json: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	doc := decode(t, r.body)
+	paths, _ := field(doc, "paths").(map[string]any)
+	for _, md := range rpcs() {
+		verb, template, _, _ := httpRule(md)
+		op := field(paths, template, strings.ToLower(verb))
+		if op == nil {
+			t.Errorf("%s: no %s %s in the document", md.Name(), verb, template)
+		}
+	}
+	for _, path := range []string{"/jsonrpc", "/health", "/ready"} {
+		if paths[path] == nil {
+			t.Errorf("%s is not in the document", path)
+		}
+	}
+	for _, p := range paths {
+		for _, op := range p.(map[string]any) {
+			params, _ := field(op, "parameters").([]any)
+			for _, prm := range params {
+				if name, _ := field(prm, "name").(string); strings.HasPrefix(name, "pagination.") {
+					t.Errorf("query parameter %s: the contract calls it %s", name, strings.TrimPrefix(name, "pagination."))
+				}
+			}
+		}
+	}
+}
