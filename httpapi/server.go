@@ -23,10 +23,13 @@ import (
 
 // Options tune the HTTP server.
 type Options struct {
-	MaxBodyBytes int64  // larger request bodies get 413
+	MaxBodyBytes int64  // larger request bodies get 413; 0 means DefaultMaxBodyBytes
 	CORSOrigins  string // comma-separated; "*" for any; "" for none
 	Log          *slog.Logger
 }
+
+// DefaultMaxBodyBytes caps request bodies when Options leave it unset.
+const DefaultMaxBodyBytes = 2 << 20
 
 // Pinger is the readiness check: the database answers.
 type Pinger interface {
@@ -64,6 +67,9 @@ func NewHandler(conn *grpc.ClientConn, db Pinger, reg *prometheus.Registry, opts
 	openAPI, err := openAPIDocument(methods)
 	if err != nil {
 		return nil, err
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	limit := bodyLimit(opts.MaxBodyBytes)
 
