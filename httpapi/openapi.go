@@ -30,7 +30,18 @@ func openAPIDocument(methods map[string]rpcMethod) ([]byte, error) {
 	}
 	paths, _ := doc["paths"].(map[string]any)
 	for _, p := range paths {
-		for _, op := range p.(map[string]any) {
+		for verb, op := range p.(map[string]any) {
+			// REST answers 201 to a create and 204 to a delete (restConventions); say so.
+			if responses, ok := op.(map[string]any)["responses"].(map[string]any); ok {
+				switch ok200 := responses["200"]; verb {
+				case "post":
+					delete(responses, "200")
+					responses["201"] = ok200
+				case "delete":
+					delete(responses, "200")
+					responses["204"] = map[string]any{"description": "Deleted; no body."}
+				}
+			}
 			params, _ := op.(map[string]any)["parameters"].([]any)
 			for _, prm := range params {
 				prm := prm.(map[string]any)

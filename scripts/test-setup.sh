@@ -24,3 +24,15 @@ if ! command -v chromium >/dev/null; then
     echo "test-setup: install Chromium (Debian: apt-get install chromium chromium-driver) for the docs browser test" >&2
   fi
 fi
+
+# grpcurl, for the README walkthrough and the guides (guides/guides_test.go looks in PATH and in
+# $(go env GOPATH)/bin).
+if ! command -v grpcurl >/dev/null && [ ! -x "$(go env GOPATH)/bin/grpcurl" ]; then
+  go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4 ||
+    echo "test-setup: could not install grpcurl; the guides tests will skip (or fail under CI=true)" >&2
+fi
+
+# Node.js, for the JavaScript snippet of docs/CLIENT_INTEGRATION.md.
+if ! command -v node >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null
+fi

@@ -203,14 +203,17 @@ func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi
 	go func() { errc <- httpServer.Serve(httpLis) }()
 	log.Info("serving", "grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String())
 
+	var failed error
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
 		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("listener failed", "error", err)
+			failed = fmt.Errorf("listener failed: %w", err) // exit non-zero, so that a supervisor restarts us
 		}
 	}
-	return drain(cfg.ShutdownGrace, log, func() { health.Shutdown() }, grpcServer.GracefulStop, grpcServer.Stop, httpServer)
+	drain(cfg.ShutdownGrace, log, func() { health.Shutdown() }, grpcServer.GracefulStop, grpcServer.Stop, httpServer)
+	return failed
 }
 
 // listen opens both ports, with TLS when a certificate is configured.
@@ -243,7 +246,7 @@ func listen(cfg *config) (grpcLis, httpLis net.Listener, err error) {
 }
 
 // drain lets calls in flight finish within grace, then cuts the rest; the store closes after this returns.
-func drain(grace time.Duration, log *slog.Logger, notServing func(), graceful, hard func(), httpServer *http.Server) error {
+func drain(grace time.Duration, log *slog.Logger, notServing func(), graceful, hard func(), httpServer *http.Server) {
 	log.Info("shutting down", "grace", grace.String())
 	notServing()
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
@@ -262,5 +265,4 @@ func drain(grace time.Duration, log *slog.Logger, notServing func(), graceful, h
 		httpServer.Close()
 		hard()
 	}
-	return nil
 }
