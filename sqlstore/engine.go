@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"io/fs"
 )
 
 // querier runs statements; both engines' connections, pools and transactions provide it. Statements
@@ -45,10 +44,8 @@ type engine interface {
 	ping(ctx context.Context) error
 	stats() PoolStats
 	close()
-	// migration needs database/sql and the engine's own schema files.
+	// sqlDB is database/sql over the engine's writer, for the migration tool.
 	sqlDB() *sql.DB
-	gooseDialect() string
-	migrations() fs.FS
 }
 
 // PoolStats describes an engine's connections, for metrics.

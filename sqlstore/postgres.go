@@ -3,19 +3,14 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 )
-
-//go:embed migrations/postgres/*.sql
-var postgresMigrations embed.FS
 
 // postgres is the production engine: a pgx pool, statements prepared and cached per connection.
 type postgres struct {
@@ -66,13 +61,9 @@ func (p *postgres) stats() PoolStats {
 	return PoolStats{Open: int(st.TotalConns()), InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()),
 		Max: int(st.MaxConns()), Waits: st.EmptyAcquireCount()}
 }
-func (p *postgres) close()               { p.db.Close(); p.pool.Close() }
-func (p *postgres) sqlDB() *sql.DB       { return p.db }
-func (p *postgres) gooseDialect() string { return "postgres" }
-func (p *postgres) migrations() fs.FS {
-	sub, _ := fs.Sub(postgresMigrations, "migrations/postgres")
-	return sub
-}
+
+func (p *postgres) close()         { p.db.Close(); p.pool.Close() }
+func (p *postgres) sqlDB() *sql.DB { return p.db }
 
 // pgxQuerier is what a pool and a transaction have in common.
 type pgxQuerier interface {

@@ -3,10 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,9 +13,6 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
-
-//go:embed migrations/sqlite/*.sql
-var sqliteMigrations embed.FS
 
 // timeLayout is how SQLite keeps times: fixed width, so that text order is time order.
 const timeLayout = "2006-01-02T15:04:05.000000Z"
@@ -95,13 +90,9 @@ func (s *sqliteDB) stats() PoolStats {
 	}
 	return out
 }
-func (s *sqliteDB) close()               { s.read.Close(); s.write.Close() }
-func (s *sqliteDB) sqlDB() *sql.DB       { return s.write }
-func (s *sqliteDB) gooseDialect() string { return "sqlite3" }
-func (s *sqliteDB) migrations() fs.FS {
-	sub, _ := fs.Sub(sqliteMigrations, "migrations/sqlite")
-	return sub
-}
+
+func (s *sqliteDB) close()         { s.read.Close(); s.write.Close() }
+func (s *sqliteDB) sqlDB() *sql.DB { return s.write }
 
 // sqlConn is what *sql.DB and *sql.Tx have in common.
 type sqlConn interface {

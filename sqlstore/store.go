@@ -6,9 +6,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -52,6 +54,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return &Store{db: db, Engine: "postgres"}, nil
 }
 
+// migrations holds each engine's schema, in migrations/<Engine>.
+//
+//go:embed migrations
+var migrations embed.FS
+
+var gooseDialects = map[string]goose.Dialect{"postgres": goose.DialectPostgres, "sqlite": goose.DialectSQLite3}
+
 // Migrate brings the schema up to date. It is idempotent, and on PostgreSQL an advisory lock makes
 // instances that start together take turns.
 func (s *Store) Migrate(ctx context.Context) error {
@@ -72,7 +81,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(goose.Dialect(s.db.gooseDialect()), s.db.sqlDB(), s.db.migrations(), opts...)
+	files, err := fs.Sub(migrations, "migrations/"+s.Engine)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(gooseDialects[s.Engine], s.db.sqlDB(), files, opts...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
