@@ -94,7 +94,8 @@ func mutating(fullMethod string) bool {
 }
 
 // auditTarget reads the tenant and the object a mutation touched: the request's tenant_id, and the id
-// of the object in the response, else the request's id (or user_id for memberships).
+// of the object in the response, else the request's id (or user_id for memberships). A call on a tenant
+// itself acts in that tenant: the one it names, or for a create the one it made.
 func auditTarget(req, resp any) (tenant, id string) {
 	get := func(m protoreflect.Message, name string) string {
 		if f := m.Descriptor().Fields().ByName(protoreflect.Name(name)); f != nil && f.Kind() == protoreflect.StringKind {
@@ -102,15 +103,14 @@ func auditTarget(req, resp any) (tenant, id string) {
 		}
 		return ""
 	}
+	onTenant := false
 	if r, ok := req.(proto.Message); ok {
 		m := r.ProtoReflect()
 		tenant, id = get(m, "tenant_id"), get(m, "id")
 		if id == "" {
 			id = get(m, "user_id")
 		}
-		if tenant == "" && strings.HasSuffix(string(m.Descriptor().Name()), "TenantRequest") {
-			tenant = id
-		}
+		onTenant = tenant == "" && strings.HasSuffix(string(m.Descriptor().Name()), "TenantRequest")
 	}
 	if r, ok := resp.(proto.Message); ok && r != nil {
 		m := r.ProtoReflect()
@@ -124,6 +124,9 @@ func auditTarget(req, resp any) (tenant, id string) {
 				tenant = v
 			}
 		}
+	}
+	if onTenant && tenant == "" {
+		tenant = id
 	}
 	return tenant, id
 }

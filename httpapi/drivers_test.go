@@ -22,6 +22,7 @@ import (
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -186,24 +187,64 @@ type protocol struct {
 	call func(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request []byte, auth string) outcome
 	// wire is the protocol's code for an outcome of md with code c.
 	wire func(md protoreflect.MethodDescriptor, c codes.Code) int
+	// send is call keeping everything the server answered (reply).
+	send func(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request []byte, auth string) reply
 }
 
 var protocols = []protocol{
-	{"grpc", callGRPC, func(_ protoreflect.MethodDescriptor, c codes.Code) int { return int(c) }},
+	{"grpc", callGRPC, func(_ protoreflect.MethodDescriptor, c codes.Code) int { return int(c) }, sendGRPC},
 	{"rest", callREST, func(md protoreflect.MethodDescriptor, c codes.Code) int {
 		if c == codes.OK {
 			verb, _, _, _ := httpRule(md)
 			return restSuccess(verb)
 		}
 		return httpStatusOf[c]
-	}},
-	{"jsonrpc", callJSONRPC, func(_ protoreflect.MethodDescriptor, c codes.Code) int { return rpcCodeOf[c] }},
+	}, sendREST},
+	{"jsonrpc", callJSONRPC, func(_ protoreflect.MethodDescriptor, c codes.Code) int { return rpcCodeOf[c] }, sendJSONRPC},
+}
+
+// reply is an outcome with what it was read from: every byte the server answered (for a test that
+// searches them) and the response headers under lower-case names (gRPC header and trailer metadata,
+// or HTTP headers).
+type reply struct {
+	outcome
+	raw    []byte
+	header map[string][]string
+}
+
+// get returns the first value of a response header.
+func (r reply) get(name string) string {
+	if v := r.header[strings.ToLower(name)]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// httpReply keeps an HTTP response whole: body and headers, names and values, are all in raw.
+func httpReply(o outcome, r response) reply {
+	rp := reply{outcome: o, raw: slices.Clone(r.body), header: map[string][]string{}}
+	for k, vs := range r.header {
+		k = strings.ToLower(k)
+		rp.header[k] = append(rp.header[k], vs...)
+		for _, v := range vs {
+			rp.raw = append(append(append(rp.raw, '\n'), k+": "...), v...)
+		}
+	}
+	return rp
 }
 
 // answerOptions print a gRPC response as REST and JSON-RPC do: proto field names, every field present.
 var answerOptions = protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}
 
 func callGRPC(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request []byte, auth string) outcome {
+	t.Helper()
+	return sendGRPC(t, s, md, request, auth).outcome
+}
+
+// sendGRPC is callGRPC keeping the reply: raw holds the status (message and details, in the proto
+// encoding) or the response message (in the proto encoding and as JSON), then every header and
+// trailer, names and values.
+func sendGRPC(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request []byte, auth string) reply {
 	t.Helper()
 	req, resp := newMessage(t, md.Input()), newMessage(t, md.Output())
 	if err := protojson.Unmarshal(request, req); err != nil {
@@ -213,7 +254,9 @@ func callGRPC(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request 
 	if auth != "" {
 		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", auth)
 	}
-	if err := s.conn.Invoke(ctx, fullMethod(md), req, resp); err != nil {
+	var header, trailer metadata.MD
+	var r reply
+	if err := s.conn.Invoke(ctx, fullMethod(md), req, resp, grpc.Header(&header), grpc.Trailer(&trailer)); err != nil {
 		st := status.Convert(err)
 		o := outcome{Code: st.Code(), Wire: int(st.Code()), Message: st.Message()}
 		for _, d := range st.Details() {
@@ -223,13 +266,26 @@ func callGRPC(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request 
 				}
 			}
 		}
-		return o
+		raw, _ := proto.Marshal(st.Proto())
+		r = reply{outcome: o, raw: raw}
+	} else {
+		b, err := answerOptions.Marshal(resp)
+		if err != nil {
+			t.Fatalf("gRPC: marshal response: %v", err)
+		}
+		raw, _ := proto.Marshal(resp)
+		r = reply{outcome: outcome{Code: codes.OK, Body: string(b)}, raw: append(raw, b...)}
 	}
-	b, err := answerOptions.Marshal(resp)
-	if err != nil {
-		t.Fatalf("gRPC: marshal response: %v", err)
+	r.header = map[string][]string{}
+	for _, md := range []metadata.MD{header, trailer} {
+		for k, vs := range md {
+			r.header[k] = append(r.header[k], vs...)
+			for _, v := range vs {
+				r.raw = append(append(append(r.raw, '\n'), k+": "...), v...)
+			}
+		}
 	}
-	return outcome{Code: codes.OK, Body: string(b)}
+	return r
 }
 
 // errorJSON is the error body of REST and the error data of JSON-RPC.
@@ -305,6 +361,12 @@ func scalar(raw json.RawMessage) string {
 
 func callREST(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request []byte, auth string) outcome {
 	t.Helper()
+	return sendREST(t, s, md, request, auth).outcome
+}
+
+// sendREST is callREST keeping the reply: the body and every header.
+func sendREST(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request []byte, auth string) reply {
+	t.Helper()
 	verb, target, body := restRequest(t, md, request)
 	contentType := ""
 	if body != nil {
@@ -316,15 +378,15 @@ func callREST(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request 
 			if len(r.body) != 0 {
 				t.Errorf("REST %s %s: 204 with a body: %q", verb, target, r.body)
 			}
-			return outcome{Code: codes.OK, Wire: r.status, Body: "{}"}
+			return httpReply(outcome{Code: codes.OK, Wire: r.status, Body: "{}"}, r)
 		}
-		return outcome{Code: codes.OK, Wire: r.status, Body: string(r.body)}
+		return httpReply(outcome{Code: codes.OK, Wire: r.status, Body: string(r.body)}, r)
 	}
 	var e errorJSON
 	if err := json.Unmarshal(r.body, &e); err != nil {
 		t.Fatalf("REST %s %s: %d with a body that is not a JSON error: %q", verb, target, r.status, r.body)
 	}
-	return e.outcome(r.status)
+	return httpReply(e.outcome(r.status), r)
 }
 
 // rpcReply is a JSON-RPC response.
@@ -341,6 +403,12 @@ type rpcReply struct {
 
 func callJSONRPC(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request []byte, auth string) outcome {
 	t.Helper()
+	return sendJSONRPC(t, s, md, request, auth).outcome
+}
+
+// sendJSONRPC is callJSONRPC keeping the reply: the body and every header.
+func sendJSONRPC(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request []byte, auth string) reply {
+	t.Helper()
 	call := fmt.Sprintf(`{"jsonrpc": "2.0", "method": %q, "params": %s, "id": 7}`, snakeCase(string(md.Name())), request)
 	r := s.do(t, http.MethodPost, "/jsonrpc", "application/json", []byte(call), "Authorization", auth)
 	if r.status != http.StatusOK {
@@ -354,9 +422,9 @@ func callJSONRPC(t testing.TB, s *stack, md protoreflect.MethodDescriptor, reque
 		t.Fatalf("JSON-RPC %s: a response has jsonrpc 2.0, the call's id, and either result or error: %s", md.Name(), r.body)
 	}
 	if reply.Error != nil {
-		return reply.Error.Data.outcome(reply.Error.Code)
+		return httpReply(reply.Error.Data.outcome(reply.Error.Code), r)
 	}
-	return outcome{Code: codes.OK, Body: string(reply.Result)}
+	return httpReply(outcome{Code: codes.OK, Body: string(reply.Result)}, r)
 }
 
 // sameJSON reports whether two JSON texts hold the same value.

@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,6 +58,40 @@ type stack struct {
 	url   string           // the HTTP server's base URL
 	http  *http.Client     // keeps connections alive; gzip only when a test asks for it
 	admin string           // "Bearer <the platform admin key>", which every call sends unless told otherwise
+	h     http.Handler     // the HTTP handler itself, for tests that call it without a network (fuzzing)
+	// secrets are every API key secret this server has handed out in the test (fixtures and calls
+	// record theirs), the admin key's included, so that a test can look for them where they must not be.
+	secrets *secretList
+}
+
+// secretList is a list of secrets, safe for concurrent use.
+type secretList struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (l *secretList) add(secret string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.list = append(l.list, secret)
+}
+
+func (l *secretList) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.list)
+}
+
+// stackOptions are what a test may change of the server start makes; the zero value is start's.
+type stackOptions struct {
+	http httpapi.Options
+	db   httpapi.Pinger // readiness check; nil: the store
+	// grpc are the gRPC server's options. Auth is the store's keys with the stack's admin key unless
+	// Development is set; Metrics is the stack's registry.
+	grpc grpcapi.Options
+	log  io.Writer // the server's log, as JSON lines; nil: none
+	// keys wraps the key lookups of the authenticator (to count them); nil: the store itself.
+	keys func(service.KeyStore) service.KeyStore
 }
 
 // asAdmin is a context in which the service acts for the platform admin, for fixtures.
@@ -71,6 +107,13 @@ func start(t testing.TB, cfg sqlstore.Config, opts httpapi.Options) *stack {
 // startWith is start with the readiness check replaced by db (nil: the store).
 func startWith(t testing.TB, cfg sqlstore.Config, opts httpapi.Options, db httpapi.Pinger) *stack {
 	t.Helper()
+	return startStack(t, cfg, stackOptions{http: opts, db: db})
+}
+
+// startStack is start with every setting of so.
+func startStack(t testing.TB, cfg sqlstore.Config, so stackOptions) *stack {
+	t.Helper()
+	opts, db := so.http, so.db
 	ctx := context.Background()
 	store, err := sqlstore.Open(ctx, cfg)
 	if err != nil {
@@ -82,9 +125,23 @@ func startWith(t testing.TB, cfg sqlstore.Config, opts httpapi.Options, db httpa
 	}
 	svc := service.New(store, service.DefaultLimits)
 	log := slog.New(slog.DiscardHandler)
+	if so.log != nil {
+		log = slog.New(slog.NewJSONHandler(so.log, nil))
+	}
 	reg := prometheus.NewRegistry()
 	adminKey := service.NewSecret()
-	srv, _ := grpcapi.NewServer(svc, log, grpcapi.Options{Auth: service.NewAuthenticator(store, adminKey), Metrics: reg})
+	secrets := &secretList{}
+	secrets.add(adminKey)
+	var keys service.KeyStore = store
+	if so.keys != nil {
+		keys = so.keys(store)
+	}
+	grpcOpts := so.grpc
+	grpcOpts.Metrics = reg
+	if !grpcOpts.Development {
+		grpcOpts.Auth = service.NewAuthenticator(keys, adminKey)
+	}
+	srv, _ := grpcapi.NewServer(svc, log, grpcOpts)
 	t.Cleanup(srv.Stop)
 
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -117,7 +174,7 @@ func startWith(t testing.TB, cfg sqlstore.Config, opts httpapi.Options, db httpa
 	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 	client.Transport.(*http.Transport).DisableCompression = true
 	client.Timeout = 30 * time.Second
-	return &stack{store: store, svc: svc, conn: conn, url: hs.URL, http: client, admin: "Bearer " + adminKey}
+	return &stack{store: store, svc: svc, conn: conn, url: hs.URL, http: client, admin: "Bearer " + adminKey, h: h, secrets: secrets}
 }
 
 // response is an HTTP answer read whole.

@@ -75,10 +75,16 @@ func allow(ctx context.Context, op, tenantID string) (flexdb.Principal, error) {
 		return p, flexdb.Errorf(flexdb.PermissionDenied, "this API key is not valid for tenant %s", tenantID)
 	case roleRank[p.Role] < permissionRank[need]:
 		return p, flexdb.Errorf(flexdb.PermissionDenied, "role %s may not call %s", p.Role, op)
-	case need >= TenantWrite && p.TenantStatus == flexdb.TenantSuspended:
+	case need >= TenantWrite && p.TenantStatus == flexdb.TenantSuspended && !reads(op):
 		return p, flexdb.Errorf(flexdb.FailedPrecondition, "tenant %s is suspended: it accepts no writes", tenantID)
 	}
 	return p, nil
+}
+
+// reads reports whether a call only reads (Get..., List...): a suspended tenant still answers those,
+// ListApiKeys included, though it needs the admin role.
+func reads(op string) bool {
+	return strings.HasPrefix(op, "Get") || strings.HasPrefix(op, "List")
 }
 
 // ---- credentials ----
@@ -133,8 +139,9 @@ type Authenticator struct {
 	adminHash []byte
 	now       func() time.Time
 
-	mu    sync.Mutex
-	cache map[string]cachedKey
+	mu       sync.Mutex
+	cache    map[string]cachedKey
+	checking map[string]*keyCheck // lookups under way, by hash: callers of the same key share one
 }
 
 type cachedKey struct {
@@ -143,13 +150,20 @@ type cachedKey struct {
 	checked time.Time
 }
 
+// keyCheck is one store lookup of a key, which every caller of that key waits for.
+type keyCheck struct {
+	done chan struct{}
+	p    flexdb.Principal
+	err  error
+}
+
 // maxCachedKeys bounds the cache, which also holds recent refusals so that guessed keys cannot make
 // every call a database read.
 const maxCachedKeys = 100000
 
 // NewAuthenticator checks secrets against the platform admin key and the store's keys.
 func NewAuthenticator(keys KeyStore, adminSecret string) *Authenticator {
-	a := &Authenticator{keys: keys, now: time.Now, cache: map[string]cachedKey{}}
+	a := &Authenticator{keys: keys, now: time.Now, cache: map[string]cachedKey{}, checking: map[string]*keyCheck{}}
 	if adminSecret != "" {
 		a.adminHash = []byte(hashSecret(adminSecret))
 	}
@@ -164,20 +178,39 @@ func (a *Authenticator) Authenticate(ctx context.Context, secret string) (flexdb
 	}
 	now := a.now()
 	a.mu.Lock()
-	c, ok := a.cache[hash]
-	a.mu.Unlock()
-	if ok && now.Sub(c.checked) < RevocationBound {
+	if c, ok := a.cache[hash]; ok && now.Sub(c.checked) < RevocationBound {
+		a.mu.Unlock()
 		return c.p, c.err
 	}
-	p, err := a.keys.KeyPrincipal(ctx, hash)
-	if err != nil && flexdb.CodeOf(err) != flexdb.Unauthenticated {
-		return p, err // a fault is not an answer worth keeping
+	// One lookup per key at a time: when a busy key's entry expires, its many callers wait for one
+	// read rather than each making its own. The lookup is not cancelled with the caller that started
+	// it, whose result the others wait for; each caller stops waiting when its own call ends.
+	c, running := a.checking[hash]
+	if !running {
+		c = &keyCheck{done: make(chan struct{})}
+		a.checking[hash] = c
+		go a.check(context.WithoutCancel(ctx), hash, now, c)
 	}
-	a.mu.Lock()
-	if len(a.cache) >= maxCachedKeys {
-		a.cache = map[string]cachedKey{}
-	}
-	a.cache[hash] = cachedKey{p: p, err: err, checked: now}
 	a.mu.Unlock()
-	return p, err
+	select {
+	case <-c.done:
+		return c.p, c.err
+	case <-ctx.Done():
+		return flexdb.Principal{}, ctx.Err()
+	}
+}
+
+// check looks a key up and keeps the answer for RevocationBound from now, when the lookup started.
+func (a *Authenticator) check(ctx context.Context, hash string, now time.Time, c *keyCheck) {
+	c.p, c.err = a.keys.KeyPrincipal(ctx, hash)
+	a.mu.Lock()
+	delete(a.checking, hash)
+	if c.err == nil || flexdb.CodeOf(c.err) == flexdb.Unauthenticated { // a fault is not an answer worth keeping
+		if len(a.cache) >= maxCachedKeys {
+			a.cache = map[string]cachedKey{}
+		}
+		a.cache[hash] = cachedKey{p: c.p, err: c.err, checked: now}
+	}
+	a.mu.Unlock()
+	close(c.done)
 }

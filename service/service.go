@@ -159,6 +159,9 @@ func (s *Service) AddUserToTenant(ctx context.Context, tenantID, userID, role st
 	if err := c.err(); err != nil {
 		return nil, err
 	}
+	if p := c.principal; !p.Platform() && roleRank[role] > roleRank[p.Role] {
+		return nil, flexdb.Errorf(flexdb.PermissionDenied, "role %s may not make a member with role %s", p.Role, role)
+	}
 	m := &flexdb.Membership{TenantID: tenantID, UserID: userID, Role: role, Status: flexdb.MembershipActive}
 	if err := s.store.AddMember(ctx, m); err != nil {
 		return nil, err

@@ -1,0 +1,131 @@
+package grpcapi_test
+
+// TLS as cmd/flexdb serves it: the gRPC server itself speaks plaintext HTTP/2 over a listener that
+// tls.NewListener wraps, whose configuration offers ALPN "h2" (gRPC clients require it). A client that
+// trusts the certificate gets through; a plaintext client, a client that does not trust it, and a
+// listener that offers no "h2" do not.
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"testing"
+	"time"
+
+	pb "github.com/flexdb/flexdb/api/dbaaspb"
+	"github.com/flexdb/flexdb/grpcapi"
+	"github.com/flexdb/flexdb/service"
+	"github.com/flexdb/flexdb/sqlstore"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+)
+
+// selfSigned makes a certificate for 127.0.0.1 and localhost, signed by its own key.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "flexdb test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+// serveTLS serves a development-mode gRPC server through a TLS listener offering protos, and returns its
+// address.
+func serveTLS(t *testing.T, cert tls.Certificate, protos ...string) string {
+	t.Helper()
+	store, err := sqlstore.Open(context.Background(), sqlstore.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	if err := store.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := grpcapi.NewServer(service.New(store, service.DefaultLimits), slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		grpcapi.Options{Development: true})
+	t.Cleanup(srv.Stop)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As cmd/flexdb's listen does it.
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: protos}
+	go func() { _ = srv.Serve(tls.NewListener(lis, cfg)) }()
+	return lis.Addr().String()
+}
+
+// whoAmI makes one call with creds and a deadline, so that a refused handshake fails rather than waits.
+func whoAmI(t *testing.T, addr string, creds credentials.TransportCredentials) (*pb.WhoAmIResponse, error) {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	return pb.NewKeyServiceClient(conn).WhoAmI(ctx, &pb.WhoAmIRequest{})
+}
+
+func TestGRPCOverTLS(t *testing.T) {
+	t.Parallel()
+	cert, pool := selfSigned(t)
+	addr := serveTLS(t, cert, "h2")
+
+	t.Run("a client trusting the certificate gets through", func(t *testing.T) {
+		r, err := whoAmI(t, addr, credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}))
+		if err != nil || r.Kind != "development" {
+			t.Fatalf("WhoAmI over TLS: %v, %v", r, err)
+		}
+	})
+	t.Run("a plaintext client fails", func(t *testing.T) {
+		if _, err := whoAmI(t, addr, insecure.NewCredentials()); status.Code(err) != codes.Unavailable {
+			t.Fatalf("plaintext client: %v, want Unavailable", err)
+		}
+	})
+	t.Run("a client not trusting the certificate fails", func(t *testing.T) {
+		if _, err := whoAmI(t, addr, credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})); status.Code(err) != codes.Unavailable {
+			t.Fatalf("untrusting client: %v, want Unavailable", err)
+		}
+	})
+	t.Run("a listener offering no h2 fails gRPC clients", func(t *testing.T) {
+		noALPN := serveTLS(t, cert)
+		if _, err := whoAmI(t, noALPN, credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})); status.Code(err) != codes.Unavailable {
+			t.Fatalf("without ALPN h2: %v, want Unavailable", err)
+		}
+	})
+}
