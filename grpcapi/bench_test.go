@@ -24,8 +24,8 @@ const callers = 16
 // with a node type (bookSchema) and seeded nodes.
 func benchEachEngine(b *testing.B, seeded int, bench func(b *testing.B, c *client, tenantID, typeID string, nodes []string)) {
 	for _, e := range engines {
-		b.Run(e.name, func(b *testing.B) {
-			cfg := e.config(b)
+		b.Run(e.Name, func(b *testing.B) {
+			cfg := e.Config(b)
 			cfg.MaxConns = 32 // the server's default pool size (flexdb serve --db-max-conns)
 			c := startLogging(b, cfg, io.Discard)
 			tenant := c.newTenant(b)

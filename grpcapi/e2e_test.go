@@ -21,9 +21,9 @@ import (
 
 	pb "github.com/flexdb/flexdb/api/dbaaspb"
 	"github.com/flexdb/flexdb/grpcapi"
-	"github.com/flexdb/flexdb/pgtest"
 	"github.com/flexdb/flexdb/service"
 	"github.com/flexdb/flexdb/sqlstore"
+	"github.com/flexdb/flexdb/storetest"
 	"github.com/google/uuid"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -41,14 +41,8 @@ import (
 // ---------------------------------------------------------------------------------------------------------
 // The server under test
 
-// engines are the stores every test runs on.
-var engines = []struct {
-	name   string
-	config func(t testing.TB) sqlstore.Config
-}{
-	{"sqlite", func(t testing.TB) sqlstore.Config { return sqlstore.Config{DataDir: t.TempDir()} }},
-	{"postgres", func(t testing.TB) sqlstore.Config { return sqlstore.Config{DatabaseURL: pgtest.URL(t)} }},
-}
+// engines are the stores every engine-dependent test runs on.
+var engines = storetest.Engines
 
 // client is a connection to a server of its own; the five services' clients are embedded, so that
 // c.CreateNode(ctx, req) reads like the RPC it is (the 28 RPC names are distinct).
@@ -111,7 +105,7 @@ func startLogging(t testing.TB, cfg sqlstore.Config, logTo io.Writer) *client {
 func eachEngine(t *testing.T, test func(t *testing.T, c *client)) {
 	t.Parallel()
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) { test(t, start(t, e.config(t))) })
+		t.Run(e.Name, func(t *testing.T) { test(t, start(t, e.Config(t))) })
 	}
 }
 
@@ -1779,8 +1773,8 @@ func TestPagination(t *testing.T) {
 	t.Parallel()
 	for _, e := range engines {
 		for _, kind := range listKinds {
-			t.Run(e.name+"/"+kind.name, func(t *testing.T) {
-				ids, list := kind.seed(t, start(t, e.config(t)), 25)
+			t.Run(e.Name+"/"+kind.name, func(t *testing.T) {
+				ids, list := kind.seed(t, start(t, e.Config(t)), 25)
 				for _, tc := range pageCases {
 					t.Run(tc.name, func(t *testing.T) { tc.run(t.Context(), t, ids, list) })
 				}

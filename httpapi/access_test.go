@@ -57,8 +57,8 @@ func TestRevocationReachesEveryInstance(t *testing.T) {
 // within RevocationBound, still answers their reads, and takes writes again once reactivated.
 func TestSuspendedTenantRefusesWritesByItsKeys(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			s := start(t, e.config(t), defaultOptions)
+		t.Run(e.Name, func(t *testing.T) {
+			s := start(t, e.Config(t), defaultOptions)
 			admin := adminCaller(s)
 			for _, p := range protocols {
 				t.Run(p.name, func(t *testing.T) {

@@ -307,9 +307,9 @@ func unknownSecret(s *stack) string {
 
 func TestIsolation(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
+		t.Run(e.Name, func(t *testing.T) {
 			logs := &logSink{}
-			s := startStack(t, e.config(t), stackOptions{http: defaultOptions, log: logs})
+			s := startStack(t, e.Config(t), stackOptions{http: defaultOptions, log: logs})
 			a, b := fullTenancy(t, s), fullTenancy(t, s)
 			aBefore, bBefore := a.snapshot(), b.snapshot()
 			book := &auditBook{want: map[string]auditRecord{}}

@@ -42,8 +42,8 @@ func TestReadyFollowsTheDatabase(t *testing.T) {
 		}
 	})
 	for _, e := range engines {
-		t.Run("answers 503 once the "+e.name+" store is closed", func(t *testing.T) {
-			s := start(t, e.config(t), defaultOptions)
+		t.Run("answers 503 once the "+e.Name+" store is closed", func(t *testing.T) {
+			s := start(t, e.Config(t), defaultOptions)
 			if r := s.do(t, http.MethodGet, "/ready", "", nil); r.status != http.StatusOK {
 				t.Fatalf("open store: %d %s, want 200", r.status, r.body)
 			}

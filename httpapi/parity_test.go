@@ -196,8 +196,8 @@ func TestScenariosCoverEveryCallAndErrorClass(t *testing.T) {
 
 func TestParity(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			s := start(t, e.config(t), defaultOptions)
+		t.Run(e.Name, func(t *testing.T) {
+			s := start(t, e.Config(t), defaultOptions)
 			for _, sc := range scenarios {
 				t.Run(sc.method+"/"+strings.ReplaceAll(sc.name, " ", "_"), func(t *testing.T) { runScenario(t, s, sc, "") })
 			}

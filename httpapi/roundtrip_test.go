@@ -55,8 +55,8 @@ var lists = []struct{ call, request string }{
 
 func TestWrittenObjectsReadBackIdenticallyEverywhere(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			s := start(t, e.config(t), defaultOptions)
+		t.Run(e.Name, func(t *testing.T) {
+			s := start(t, e.Config(t), defaultOptions)
 			for _, writer := range protocols {
 				t.Run("written_with_"+writer.name, func(t *testing.T) {
 					w := newWorld(t, s)

@@ -22,22 +22,16 @@ import (
 	"github.com/flexdb/flexdb"
 	"github.com/flexdb/flexdb/grpcapi"
 	"github.com/flexdb/flexdb/httpapi"
-	"github.com/flexdb/flexdb/pgtest"
 	"github.com/flexdb/flexdb/service"
 	"github.com/flexdb/flexdb/sqlstore"
+	"github.com/flexdb/flexdb/storetest"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// engines are the stores the protocol tests run on.
-var engines = []struct {
-	name   string
-	config func(t testing.TB) sqlstore.Config
-}{
-	{"sqlite", func(t testing.TB) sqlstore.Config { return sqlstore.Config{DataDir: t.TempDir()} }},
-	{"postgres", func(t testing.TB) sqlstore.Config { return sqlstore.Config{DatabaseURL: pgtest.URL(t)} }},
-}
+// engines are the stores every engine-dependent test runs on.
+var engines = storetest.Engines
 
 // sqlite is the engine of tests about HTTP itself, where the engine makes no difference.
 func sqlite(t testing.TB) sqlstore.Config { return sqlstore.Config{DataDir: t.TempDir()} }

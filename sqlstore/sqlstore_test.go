@@ -14,16 +14,8 @@ import (
 )
 
 // engines open a store of each engine on a fresh, empty database, not yet migrated, closed when the
-// test ends. Without a PostgreSQL server, pgtest skips (or, under CI, fails) the test that asks for one.
-var engines = []struct {
-	name string
-	open func(t *testing.T) *sqlstore.Store
-}{
-	{"sqlite", func(t *testing.T) *sqlstore.Store { return open(t, sqlstore.Config{DataDir: t.TempDir()}) }},
-	{"postgres", func(t *testing.T) *sqlstore.Store {
-		return open(t, sqlstore.Config{DatabaseURL: pgtest.URL(t), MaxConns: 16})
-	}},
-}
+// test ends.
+var engines = storetest.Engines
 
 func open(t *testing.T, cfg sqlstore.Config) *sqlstore.Store {
 	t.Helper()
@@ -44,10 +36,10 @@ func migrate(t *testing.T, s *sqlstore.Store) {
 
 func TestConformance(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			e.open(t) // skips the engine as a whole when its server is missing
+		t.Run(e.Name, func(t *testing.T) {
+			open(t, e.Config(t)) // skips the engine as a whole when its server is missing
 			storetest.Run(t, func(t *testing.T) service.Store {
-				s := e.open(t)
+				s := open(t, e.Config(t))
 				migrate(t, s)
 				return s
 			})
@@ -57,8 +49,8 @@ func TestConformance(t *testing.T) {
 
 func TestMigrateTwiceKeepsSchemaAndData(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			s := e.open(t)
+		t.Run(e.Name, func(t *testing.T) {
+			s := open(t, e.Config(t))
 			migrate(t, s)
 			x := tenant()
 			if err := s.CreateTenant(t.Context(), x); err != nil {
@@ -106,8 +98,8 @@ func TestConcurrentMigrationsAllSucceed(t *testing.T) {
 
 func TestPing(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			s := e.open(t)
+		t.Run(e.Name, func(t *testing.T) {
+			s := open(t, e.Config(t))
 			if err := s.Ping(t.Context()); err != nil {
 				t.Fatal(err)
 			}
