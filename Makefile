@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BIN := $(CURDIR)/.bin
 PROTOC_INCLUDE ?= /usr/include
 
-.PHONY: run test fuzz generate build bench tools docs-assets
+.PHONY: run test fuzz generate proto check-generated build bench tools docs-assets
 
 run:
 	go run ./cmd/flexdb serve --dev
@@ -16,6 +16,7 @@ build:
 # PostgreSQL that is down and installs Chromium for the docs browser test.
 test:
 	./scripts/test-setup.sh
+	$(MAKE) check-generated
 	go test -race -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
 
@@ -36,15 +37,26 @@ tools:
 	@mkdir -p $(BIN)
 	GOBIN=$(BIN) go install tool
 
-generate: tools
-	PATH=$(BIN):$$PATH protoc -I proto -I $(PROTOC_INCLUDE) \
-		--go_out=. --go_opt=module=github.com/flexdb/flexdb \
-		--go-grpc_out=. --go-grpc_opt=module=github.com/flexdb/flexdb \
-		--grpc-gateway_out=. --grpc-gateway_opt=module=github.com/flexdb/flexdb \
-		--openapiv2_out=httpapi --openapiv2_opt=allow_merge=true,merge_file_name=openapi,json_names_for_fields=false,disable_default_errors=true \
-		proto/dbaas/dbaas.proto
-	gofmt -l api || true
+generate: proto
 	bash docsui/sync-assets.sh
+
+# OUT is where the proto's generated files go: the tree itself, or (check-generated) a scratch copy.
+OUT ?= .
+proto: tools
+	mkdir -p $(OUT)/httpapi
+	PATH=$(BIN):$$PATH protoc -I proto -I $(PROTOC_INCLUDE) \
+		--go_out=$(OUT) --go_opt=module=github.com/flexdb/flexdb \
+		--go-grpc_out=$(OUT) --go-grpc_opt=module=github.com/flexdb/flexdb \
+		--grpc-gateway_out=$(OUT) --grpc-gateway_opt=module=github.com/flexdb/flexdb \
+		--openapiv2_out=$(OUT)/httpapi --openapiv2_opt=allow_merge=true,merge_file_name=openapi,json_names_for_fields=false,disable_default_errors=true \
+		proto/dbaas/dbaas.proto
+
+# Fails when the committed code generated from proto/ is not what the proto generates now.
+check-generated:
+	@scratch=$$(mktemp -d) && trap 'rm -rf $$scratch' EXIT && \
+	$(MAKE) -s proto OUT=$$scratch && \
+	diff -r $$scratch/api api && diff $$scratch/httpapi/openapi.swagger.json httpapi/openapi.swagger.json && \
+	echo "generated code is current"
 
 # The Swagger UI and ReDoc files embedded by docsui, copied from the npm packages pinned in
 # docsui/package-lock.json (needs npm and the npm registry); part of `make generate`.
