@@ -5,30 +5,25 @@ package grpcapi_test
 // directory, PostgreSQL in a schema of its own). Each table row is one behaviour of one RPC.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	pb "github.com/flexdb/flexdb/api/dbaaspb"
+	"github.com/flexdb/flexdb/flexdbtest"
 	"github.com/flexdb/flexdb/grpcapi"
-	"github.com/flexdb/flexdb/service"
 	"github.com/flexdb/flexdb/sqlstore"
 	"github.com/flexdb/flexdb/storetest"
 	"github.com/google/uuid"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
@@ -53,14 +48,14 @@ type client struct {
 	pb.NodeServiceClient
 	pb.RelationshipServiceClient
 	conn *grpc.ClientConn
-	logs *logBuffer
+	logs *flexdbtest.LogBuffer
 }
 
 // start serves a fresh, migrated database on 127.0.0.1:0 and connects to it, logging to c.logs.
 // Everything stops when the test ends.
 func start(t testing.TB, cfg sqlstore.Config) *client {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &flexdbtest.LogBuffer{}
 	c := startLogging(t, cfg, logs)
 	c.logs = logs
 	return c
@@ -69,28 +64,10 @@ func start(t testing.TB, cfg sqlstore.Config) *client {
 // startLogging is start with the server's log going to logTo.
 func startLogging(t testing.TB, cfg sqlstore.Config, logTo io.Writer) *client {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlstore.Open(ctx, cfg)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(store.Close)
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	srv, _ := grpcapi.NewServer(service.New(store, service.DefaultLimits), slog.New(slog.NewJSONHandler(logTo, nil)),
-		grpcapi.Options{Development: true}) // authentication is another specification's
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := flexdbtest.Start(t, cfg, flexdbtest.Options{
+		GRPC: grpcapi.Options{Development: true}, // authentication is another specification's
+		Log:  logTo,
+	}).Conn
 	return &client{
 		TenantServiceClient:       pb.NewTenantServiceClient(conn),
 		UserServiceClient:         pb.NewUserServiceClient(conn),
@@ -109,24 +86,10 @@ func eachEngine(t *testing.T, test func(t *testing.T, c *client)) {
 	}
 }
 
-// logBuffer collects the server's log lines; the server writes from many goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// linesWith returns the lines that contain s.
-func (b *logBuffer) linesWith(s string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// linesWith returns the lines of the server's log that contain s.
+func (c *client) linesWith(s string) []string {
 	var out []string
-	for _, l := range strings.Split(b.buf.String(), "\n") {
+	for _, l := range strings.Split(string(c.logs.Bytes()), "\n") {
 		if strings.Contains(l, s) {
 			out = append(out, l)
 		}
@@ -2108,13 +2071,13 @@ func TestEveryCallIsLoggedOnce(t *testing.T) {
 func checkLoggedOnce(t *testing.T, c *client, id, method, code string) {
 	t.Helper()
 	var lines []string
-	for _, l := range c.logs.linesWith(id) {
+	for _, l := range c.linesWith(id) {
 		if strings.Contains(l, `"msg":"call"`) { // not the audit lines of writes
 			lines = append(lines, l)
 		}
 	}
 	if len(lines) != 1 {
-		t.Fatalf("%d call log lines with request id %s, want 1:\n%s", len(lines), id, strings.Join(c.logs.linesWith(id), "\n"))
+		t.Fatalf("%d call log lines with request id %s, want 1:\n%s", len(lines), id, strings.Join(c.linesWith(id), "\n"))
 	}
 	var l logLine
 	must(t, json.Unmarshal([]byte(lines[0]), &l))

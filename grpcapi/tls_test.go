@@ -13,16 +13,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"io"
-	"log/slog"
 	"math/big"
 	"net"
 	"testing"
 	"time"
 
 	pb "github.com/flexdb/flexdb/api/dbaaspb"
+	"github.com/flexdb/flexdb/flexdbtest"
 	"github.com/flexdb/flexdb/grpcapi"
-	"github.com/flexdb/flexdb/service"
 	"github.com/flexdb/flexdb/sqlstore"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -67,24 +65,14 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 // address.
 func serveTLS(t *testing.T, cert tls.Certificate, protos ...string) string {
 	t.Helper()
-	store, err := sqlstore.Open(context.Background(), sqlstore.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	if err := store.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	srv, _ := grpcapi.NewServer(service.New(store, service.DefaultLimits), slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		grpcapi.Options{Development: true})
-	t.Cleanup(srv.Stop)
+	srv := flexdbtest.Start(t, sqlstore.Config{DataDir: t.TempDir()}, flexdbtest.Options{GRPC: grpcapi.Options{Development: true}})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// As cmd/flexdb's listen does it.
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: protos}
-	go func() { _ = srv.Serve(tls.NewListener(lis, cfg)) }()
+	go func() { _ = srv.GRPC.Serve(tls.NewListener(lis, cfg)) }()
 	return lis.Addr().String()
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flexdb/flexdb"
+	"github.com/flexdb/flexdb/flexdbtest"
 	"github.com/flexdb/flexdb/grpcapi"
 	"github.com/flexdb/flexdb/pgtest"
 	"github.com/flexdb/flexdb/service"
@@ -21,8 +22,8 @@ import (
 // within RevocationBound, though the other instance had checked it, and cached the check, just before.
 func TestRevocationReachesEveryInstance(t *testing.T) {
 	cfg := sqlstore.Config{DatabaseURL: pgtest.URL(t)}
-	one := startStack(t, cfg, stackOptions{http: defaultOptions})
-	two := startStack(t, cfg, stackOptions{http: defaultOptions})
+	one := startStack(t, cfg, flexdbtest.Options{HTTP: defaultOptions})
+	two := startStack(t, cfg, flexdbtest.Options{HTTP: defaultOptions})
 	for _, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {
 			w := newTenancy(t, one)
@@ -127,7 +128,7 @@ func TestSuspendedTenantRefusesWritesByItsKeys(t *testing.T) {
 // while another key calls on unaffected.
 func TestRateLimitIsPerKey(t *testing.T) {
 	const burst = 5
-	s := startStack(t, sqlite(t), stackOptions{http: defaultOptions, grpc: grpcapi.Options{RatePerSecond: 1, RateBurst: burst}})
+	s := startStack(t, sqlite(t), flexdbtest.Options{HTTP: defaultOptions, GRPC: grpcapi.Options{RatePerSecond: 1, RateBurst: burst}})
 	getTenant := rpcNamed(t, "GetTenant")
 	for _, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {

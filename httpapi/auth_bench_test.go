@@ -18,6 +18,7 @@ import (
 
 	"github.com/flexdb/flexdb"
 	pb "github.com/flexdb/flexdb/api/dbaaspb"
+	"github.com/flexdb/flexdb/flexdbtest"
 	"github.com/flexdb/flexdb/grpcapi"
 	"github.com/flexdb/flexdb/service"
 	"google.golang.org/grpc/metadata"
@@ -34,9 +35,9 @@ func (c *countingKeys) KeyPrincipal(ctx context.Context, hash string) (flexdb.Pr
 	return c.KeyStore.KeyPrincipal(ctx, hash)
 }
 
-func countingStack(t testing.TB, so stackOptions) (*stack, *countingKeys) {
+func countingStack(t testing.TB, so flexdbtest.Options) (*stack, *countingKeys) {
 	keys := &countingKeys{}
-	so.keys = func(ks service.KeyStore) service.KeyStore { keys.KeyStore = ks; return keys }
+	so.Keys = func(ks service.KeyStore) service.KeyStore { keys.KeyStore = ks; return keys }
 	return startStack(t, sqlite(t), so), keys
 }
 
@@ -71,7 +72,7 @@ func getNodes(t testing.TB, s *stack, auth, tenant, node string, n, callers int,
 // a refused key is cached as well.
 func TestKeyChecksAreCached(t *testing.T) {
 	const calls, callers = 1000, 16
-	s, keys := countingStack(t, stackOptions{http: defaultOptions})
+	s, keys := countingStack(t, flexdbtest.Options{HTTP: defaultOptions})
 	w := newTenancy(t, s)
 	tenant, node := w.get("tenant"), w.get("node")
 	bound := func(took time.Duration) int64 { return int64(took/service.RevocationBound) + 2 }
@@ -132,8 +133,8 @@ func TestKeyChecksAreCached(t *testing.T) {
 func BenchmarkAuthCost(b *testing.B) {
 	for _, mode := range []string{"development", "tenant_key", "admin_key"} {
 		b.Run(mode, func(b *testing.B) {
-			so := stackOptions{http: defaultOptions}
-			so.grpc = grpcapi.Options{Development: mode == "development"}
+			so := flexdbtest.Options{HTTP: defaultOptions}
+			so.GRPC = grpcapi.Options{Development: mode == "development"}
 			s, keys := countingStack(b, so)
 			w := newTenancy(b, s)
 			tenant, node := w.get("tenant"), w.get("node")
@@ -166,7 +167,7 @@ func BenchmarkAuthCost(b *testing.B) {
 
 // BenchmarkAuthenticate is the key check alone, from the cache: a SHA-256 of the secret and a map read.
 func BenchmarkAuthenticate(b *testing.B) {
-	s, keys := countingStack(b, stackOptions{http: defaultOptions})
+	s, keys := countingStack(b, flexdbtest.Options{HTTP: defaultOptions})
 	w := newTenancy(b, s)
 	secret := w.key(flexdb.RoleViewer).secret
 	auth := service.NewAuthenticator(keys, service.NewSecret())

@@ -20,7 +20,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -29,6 +28,7 @@ import (
 	"time"
 
 	"github.com/flexdb/flexdb"
+	"github.com/flexdb/flexdb/flexdbtest"
 	"github.com/flexdb/flexdb/service"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -308,8 +308,8 @@ func unknownSecret(s *stack) string {
 func TestIsolation(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.Name, func(t *testing.T) {
-			logs := &logSink{}
-			s := startStack(t, e.Config(t), stackOptions{http: defaultOptions, log: logs})
+			logs := &flexdbtest.LogBuffer{}
+			s := startStack(t, e.Config(t), flexdbtest.Options{HTTP: defaultOptions, Log: logs})
 			a, b := fullTenancy(t, s), fullTenancy(t, s)
 			aBefore, bBefore := a.snapshot(), b.snapshot()
 			book := &auditBook{want: map[string]auditRecord{}}
@@ -333,7 +333,7 @@ func TestIsolation(t *testing.T) {
 				t.Errorf("A changed:\nbefore:\n%s\nafter:\n%s", aBefore, got)
 			}
 			t.Run("every_mutation_is_audited_once", func(t *testing.T) { book.check(t, logs) })
-			t.Run("no_secret_is_logged", func(t *testing.T) { checkNoSecretLogged(t, logs.bytes(), s.secrets.all()) })
+			t.Run("no_secret_is_logged", func(t *testing.T) { checkNoSecretLogged(t, logs.Bytes(), s.secrets.all()) })
 		})
 	}
 }
@@ -522,43 +522,6 @@ func checkMembershipEnd(t *testing.T, s *stack, p protocol, book *auditBook) {
 // ---------------------------------------------------------------------------------------------------------
 // The audit log
 
-// logSink collects the server's log, written from many goroutines.
-type logSink struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logSink) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logSink) bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.buf.Bytes())
-}
-
-// records returns the log's records with message msg.
-func (l *logSink) records(t testing.TB, msg string) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, line := range bytes.Split(l.bytes(), []byte("\n")) {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var rec map[string]any
-		if err := json.Unmarshal(line, &rec); err != nil {
-			t.Fatalf("a log line is not JSON: %s", line)
-		}
-		if rec["msg"] == msg {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
 // auditRecord is what the audit line of a mutation must say.
 type auditRecord struct {
 	Principal, KeyID, Method, TenantID, ID string
@@ -642,11 +605,11 @@ func expectedAudit(t testing.TB, md protoreflect.MethodDescriptor, request, resp
 
 // check compares the log's audit records with the mutations made: one each, saying what it must, and
 // none for anything else.
-func (b *auditBook) check(t *testing.T, logs *logSink) {
+func (b *auditBook) check(t *testing.T, logs *flexdbtest.LogBuffer) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	got := map[string][]auditRecord{}
-	records := logs.records(t, "audit")
+	records := logs.Records(t, "audit")
 	for _, rec := range records {
 		for _, k := range []string{"principal", "key_id", "method", "tenant_id", "id", "request_id"} {
 			if _, ok := rec[k]; !ok {

@@ -1,33 +1,28 @@
 package httpapi_test
 
-// The server every test of this package talks to is the one cmd/flexdb wires: a store on a real engine,
-// the service over it, the gRPC server on a real loopback listener, and the HTTP handler in front of the
-// same gRPC server through its in-process connection. Tests reach it as clients do: gRPC over TCP, and
-// HTTP through httptest.
+// The server every test of this package talks to is the one cmd/flexdb wires (flexdbtest.Start): a store
+// on a real engine, the service over it, the gRPC server on a real loopback listener, and the HTTP
+// handler in front of the same gRPC server through its in-process connection. Tests reach it as clients
+// do: gRPC over TCP, and HTTP through httptest.
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/flexdb/flexdb"
-	"github.com/flexdb/flexdb/grpcapi"
+	"github.com/flexdb/flexdb/flexdbtest"
 	"github.com/flexdb/flexdb/httpapi"
 	"github.com/flexdb/flexdb/service"
 	"github.com/flexdb/flexdb/sqlstore"
 	"github.com/flexdb/flexdb/storetest"
-	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // engines are the stores every engine-dependent test runs on.
@@ -76,18 +71,6 @@ func (l *secretList) all() []string {
 	return slices.Clone(l.list)
 }
 
-// stackOptions are what a test may change of the server start makes; the zero value is start's.
-type stackOptions struct {
-	http httpapi.Options
-	db   httpapi.Pinger // readiness check; nil: the store
-	// grpc are the gRPC server's options. Auth is the store's keys with the stack's admin key unless
-	// Development is set; Metrics is the stack's registry.
-	grpc grpcapi.Options
-	log  io.Writer // the server's log, as JSON lines; nil: none
-	// keys wraps the key lookups of the authenticator (to count them); nil: the store itself.
-	keys func(service.KeyStore) service.KeyStore
-}
-
 // asAdmin is a context in which the service acts for the platform admin, for fixtures.
 func asAdmin() context.Context {
 	return flexdb.WithPrincipal(context.Background(), flexdb.Principal{Kind: flexdb.PrincipalAdmin, KeyID: "admin"})
@@ -101,74 +84,21 @@ func start(t testing.TB, cfg sqlstore.Config, opts httpapi.Options) *stack {
 // startWith is start with the readiness check replaced by db (nil: the store).
 func startWith(t testing.TB, cfg sqlstore.Config, opts httpapi.Options, db httpapi.Pinger) *stack {
 	t.Helper()
-	return startStack(t, cfg, stackOptions{http: opts, db: db})
+	return startStack(t, cfg, flexdbtest.Options{HTTP: opts, Ready: db})
 }
 
-// startStack is start with every setting of so.
-func startStack(t testing.TB, cfg sqlstore.Config, so stackOptions) *stack {
+// startStack is start with every setting of opts.
+func startStack(t testing.TB, cfg sqlstore.Config, opts flexdbtest.Options) *stack {
 	t.Helper()
-	opts, db := so.http, so.db
-	ctx := context.Background()
-	store, err := sqlstore.Open(ctx, cfg)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(store.Close)
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	svc := service.New(store, service.DefaultLimits)
-	log := slog.New(slog.DiscardHandler)
-	if so.log != nil {
-		log = slog.New(slog.NewJSONHandler(so.log, nil))
-	}
-	reg := prometheus.NewRegistry()
-	adminKey := service.NewSecret()
+	srv := flexdbtest.Start(t, cfg, opts)
 	secrets := &secretList{}
-	secrets.add(adminKey)
-	var keys service.KeyStore = store
-	if so.keys != nil {
-		keys = so.keys(store)
-	}
-	grpcOpts := so.grpc
-	grpcOpts.Metrics = reg
-	if !grpcOpts.Development {
-		grpcOpts.Auth = service.NewAuthenticator(keys, adminKey)
-	}
-	srv, _ := grpcapi.NewServer(svc, log, grpcOpts)
-	t.Cleanup(srv.Stop)
-
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatalf("gRPC client: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-
-	inproc, err := grpcapi.InProcess(srv)
-	if err != nil {
-		t.Fatalf("in-process connection: %v", err)
-	}
-	t.Cleanup(inproc.Close)
-	if db == nil {
-		db = store
-	}
-	opts.Log = log
-	h, err := httpapi.NewHandler(inproc.Conn, db, reg, opts)
-	if err != nil {
-		t.Fatalf("HTTP handler: %v", err)
-	}
-	hs := httptest.NewServer(h)
-	t.Cleanup(hs.Close)
-	client := hs.Client()
+	secrets.add(srv.AdminKey)
+	client := srv.HTTP.Client()
 	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 	client.Transport.(*http.Transport).DisableCompression = true
 	client.Timeout = 30 * time.Second
-	return &stack{store: store, svc: svc, conn: conn, url: hs.URL, http: client, admin: "Bearer " + adminKey, h: h, secrets: secrets}
+	return &stack{store: srv.Store, svc: srv.Service, conn: srv.Conn, url: srv.HTTP.URL, http: client,
+		admin: "Bearer " + srv.AdminKey, h: srv.Handler, secrets: secrets}
 }
 
 // response is an HTTP answer read whole.
