@@ -258,7 +258,7 @@ func plainNumber(number string) (string, error) {
 	digits := intPart + fracPart
 	point := len(intPart) + exp // position of the decimal point within digits
 	scale := max(0, len(fracPart)-exp)
-	if point+scale > maxNumberDigits {
+	if max(point, 1)+scale > maxNumberDigits { // the digits written: at least one before the point
 		return "", fmt.Errorf("holds the number %s, beyond the %d-digit limit", number, maxNumberDigits)
 	}
 

@@ -132,6 +132,7 @@ func TestCanonicalRefuses(t *testing.T) {
 		{"huge exponent of a negative number", `{"a": -1e100000}`, lim, "holds the number -1e100000, beyond the 1000-digit limit"},
 		{"exponent beyond int", `{"a": 1e99999999999999999999}`, lim, "holds the number 1e99999999999999999999, beyond the 1000-digit limit"},
 		{"1001 digits by exponent", `{"a": 1e1000}`, lim, "holds the number 1e1000, beyond the 1000-digit limit"},
+		{"1001 digits by negative exponent, counting the 0 before the point", `{"a": 0e-1000}`, lim, "holds the number 0e-1000, beyond the 1000-digit limit"},
 		{"1001 digits written out", `{"a": 1` + strings.Repeat("0", 1000) + `}`, lim, "holds the number 1" + strings.Repeat("0", 1000) + ", beyond the 1000-digit limit"},
 	}
 	for _, tt := range tests {
@@ -234,7 +235,7 @@ func TestCanonicalMatchesPostgreSQL(t *testing.T) {
 		{"small fractions", `{"a": 0.1, "b": 1e-7, "c": 0.000001, "d": 1.23e-10}`},
 		{"long fractions", `{"a": 12345678901234567890.12345678901234567890, "b": 3.14159265358979323846264338327950288}`},
 		{"largest exponent within the digit limit", `{"a": 1e999, "b": -9.99e997}`},
-		{"smallest exponent within the digit limit", `{"a": 1e-1000, "b": 1.5e-1000, "c": 0e-1000}`},
+		{"smallest exponent within the digit limit", `{"a": 1e-999, "b": 1.5e-998, "c": 0e-999}`},
 		{"numbers in arrays", `{"a": [1e2, -0, 1.50, 15e-3]}`},
 	}
 	for _, tt := range same {
