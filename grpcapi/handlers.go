@@ -53,7 +53,7 @@ func (h *handlers) GetTenant(ctx context.Context, r *pb.GetTenantRequest) (*pb.G
 }
 
 func (h *handlers) UpdateTenant(ctx context.Context, r *pb.UpdateTenantRequest) (*pb.UpdateTenantResponse, error) {
-	t, err := h.svc.UpdateTenant(ctx, service.TenantUpdate{ID: r.Id, Slug: r.Slug, Name: r.Name, Status: r.Status})
+	t, err := h.svc.UpdateTenant(ctx, service.TenantUpdate{ID: r.Id, Slug: r.Slug, Name: r.Name, Status: r.Status, ExpectedVersion: r.ExpectedVersion})
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (h *handlers) GetUser(ctx context.Context, r *pb.GetUserRequest) (*pb.GetUs
 }
 
 func (h *handlers) UpdateUser(ctx context.Context, r *pb.UpdateUserRequest) (*pb.UpdateUserResponse, error) {
-	u, err := h.svc.UpdateUser(ctx, service.UserUpdate{ID: r.Id, Email: r.Email, DisplayName: r.DisplayName})
+	u, err := h.svc.UpdateUser(ctx, service.UserUpdate{ID: r.Id, Email: r.Email, DisplayName: r.DisplayName, ExpectedVersion: r.ExpectedVersion})
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,8 @@ func (h *handlers) GetNodeType(ctx context.Context, r *pb.GetNodeTypeRequest) (*
 }
 
 func (h *handlers) UpdateNodeType(ctx context.Context, r *pb.UpdateNodeTypeRequest) (*pb.UpdateNodeTypeResponse, error) {
-	t, err := h.svc.UpdateNodeType(ctx, service.NodeTypeUpdate{TenantID: r.TenantId, ID: r.Id, Name: r.Name, Description: r.Description, Schema: r.Schema})
+	t, err := h.svc.UpdateNodeType(ctx, service.NodeTypeUpdate{TenantID: r.TenantId, ID: r.Id, Name: r.Name,
+		Description: r.Description, Schema: r.Schema, ExpectedVersion: r.ExpectedVersion})
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +188,7 @@ func (h *handlers) GetNode(ctx context.Context, r *pb.GetNodeRequest) (*pb.GetNo
 }
 
 func (h *handlers) UpdateNode(ctx context.Context, r *pb.UpdateNodeRequest) (*pb.UpdateNodeResponse, error) {
-	n, err := h.svc.UpdateNode(ctx, r.TenantId, r.Id, r.Data)
+	n, err := h.svc.UpdateNode(ctx, r.TenantId, r.Id, r.Data, r.ExpectedVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +227,8 @@ func (h *handlers) GetRelationship(ctx context.Context, r *pb.GetRelationshipReq
 }
 
 func (h *handlers) UpdateRelationship(ctx context.Context, r *pb.UpdateRelationshipRequest) (*pb.UpdateRelationshipResponse, error) {
-	x, err := h.svc.UpdateRelationship(ctx, service.RelationshipUpdate{TenantID: r.TenantId, ID: r.Id, Type: r.RelationshipType, Data: r.Data})
+	x, err := h.svc.UpdateRelationship(ctx, service.RelationshipUpdate{TenantID: r.TenantId, ID: r.Id, Type: r.RelationshipType,
+		Data: r.Data, ExpectedVersion: r.ExpectedVersion})
 	if err != nil {
 		return nil, err
 	}

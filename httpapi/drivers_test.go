@@ -146,6 +146,7 @@ var (
 		codes.NotFound:           http.StatusNotFound,
 		codes.AlreadyExists:      http.StatusConflict,
 		codes.FailedPrecondition: http.StatusPreconditionFailed,
+		codes.Aborted:            http.StatusConflict,
 		codes.Unauthenticated:    http.StatusUnauthorized,
 		codes.PermissionDenied:   http.StatusForbidden,
 	}
@@ -155,6 +156,7 @@ var (
 		codes.AlreadyExists:      -32002,
 		codes.FailedPrecondition: -32003,
 		codes.PermissionDenied:   -32004,
+		codes.Aborted:            -32008,
 		codes.Unauthenticated:    -32005,
 	}
 )

@@ -31,6 +31,7 @@ const (
 	notFound     = codes.NotFound
 	exists       = codes.AlreadyExists
 	precondition = codes.FailedPrecondition
+	aborted      = codes.Aborted
 )
 
 // scenarios show every call of the contract with each of its outcomes, made by the platform admin.
@@ -115,6 +116,8 @@ var scenarios = []scenario{
 	{"GetNode", "answers not found for an unknown id", nil, `{"tenant_id": "{{tenant}}", "id": "{{missing}}"}`, notFound, nil},
 	{"GetNode", "answers not found for another tenant's node", nil, `{"tenant_id": "{{tenant}}", "id": "{{foreign_node}}"}`, notFound, nil},
 	{"UpdateNode", "replaces the data", nil, `{"tenant_id": "{{tenant}}", "id": "{{node}}", "data": "{\"title\": \"Changed\"}"}`, success, nil},
+	{"UpdateNode", "writes when the node is at the version expected", nil, `{"tenant_id": "{{tenant}}", "id": "{{node}}", "data": "{\"title\": \"Changed\"}", "expected_version": "1"}`, success, nil},
+	{"UpdateNode", "is aborted when the node moved past the version expected", nil, `{"tenant_id": "{{tenant}}", "id": "{{node}}", "data": "{\"title\": \"Changed\"}", "expected_version": "7"}`, aborted, nil},
 	{"UpdateNode", "names the place in data that breaks the schema", nil, `{"tenant_id": "{{tenant}}", "id": "{{node}}", "data": "{\"title\": []}"}`, invalid, []string{"data/title"}},
 	{"UpdateNode", "answers not found for an unknown id", nil, `{"tenant_id": "{{tenant}}", "id": "{{missing}}", "data": "{\"title\": \"x\"}"}`, notFound, nil},
 	{"DeleteNode", "deletes a node with its relationships", []string{"relationship"}, `{"tenant_id": "{{tenant}}", "id": "{{node}}"}`, success, nil},

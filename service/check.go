@@ -138,6 +138,13 @@ func (c *check) email(field, v string, required bool) string {
 	return strings.ToLower(v)
 }
 
+// version checks an expected version: 0 (any) or a version a row can have.
+func (c *check) version(field string, v int64) {
+	if v < 0 {
+		c.add(field, "must be a version (1 or more), or 0 for any")
+	}
+}
+
 func (c *check) oneOf(field, v string, allowed ...string) {
 	for _, a := range allowed {
 		if v == a {

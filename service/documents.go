@@ -57,6 +57,7 @@ func (s *Service) UpdateNodeType(ctx context.Context, u NodeTypeUpdate) (*flexdb
 	c.text("name", u.Name, s.lim.NameChars, false)
 	c.text("description", u.Description, s.lim.DescriptionChars, false)
 	u.Schema = s.checkSchema(c, u.Schema, false)
+	c.version("expected_version", u.ExpectedVersion)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -154,12 +155,13 @@ func (s *Service) GetNode(ctx context.Context, tenantID, id string) (*flexdb.Nod
 }
 
 // UpdateNode replaces a node's data, checked against its type's schema; empty data changes nothing
-// but the version.
-func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string) (*flexdb.Node, error) {
+// but the version. A non-zero expectedVersion makes it conditional (Aborted when the node moved on).
+func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string, expectedVersion int64) (*flexdb.Node, error) {
 	c := s.check(ctx, "UpdateNode")
 	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
 	data = c.document("data", data, false)
+	c.version("expected_version", expectedVersion)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -167,7 +169,7 @@ func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string) (*f
 	if err != nil {
 		return nil, err
 	}
-	u := NodeUpdate{TenantID: tenantID, ID: id, NodeTypeID: cur.NodeTypeID, Data: data, At: s.now()}
+	u := NodeUpdate{TenantID: tenantID, ID: id, NodeTypeID: cur.NodeTypeID, Data: data, ExpectedVersion: expectedVersion, At: s.now()}
 	if data == "" {
 		u.Data = cur.Data
 	}
@@ -238,6 +240,7 @@ func (s *Service) UpdateRelationship(ctx context.Context, u RelationshipUpdate) 
 	u.ID = c.id("id", u.ID)
 	c.text("relationship_type", u.Type, s.lim.NameChars, false)
 	u.Data = c.document("data", u.Data, false)
+	c.version("expected_version", u.ExpectedVersion)
 	if err := c.err(); err != nil {
 		return nil, err
 	}

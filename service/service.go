@@ -66,6 +66,7 @@ func (s *Service) UpdateTenant(ctx context.Context, u TenantUpdate) (*flexdb.Ten
 	if u.Status != "" {
 		c.oneOf("status", u.Status, flexdb.TenantActive, flexdb.TenantSuspended)
 	}
+	c.version("expected_version", u.ExpectedVersion)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -122,6 +123,7 @@ func (s *Service) UpdateUser(ctx context.Context, u UserUpdate) (*flexdb.User, e
 	u.ID = c.id("id", u.ID)
 	u.Email = c.email("email", u.Email, false)
 	c.text("display_name", u.DisplayName, s.lim.NameChars, false)
+	c.version("expected_version", u.ExpectedVersion)
 	if err := c.err(); err != nil {
 		return nil, err
 	}

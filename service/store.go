@@ -72,31 +72,36 @@ type ListQuery struct {
 }
 
 // In the update types, an empty string leaves its field unchanged (the original contract's semantics);
-// At becomes updated_at, and the version grows by one.
+// At becomes updated_at, and the version grows by one. A non-zero ExpectedVersion makes the update
+// conditional: the store answers Aborted, writing nothing, when the row is at another version.
 
 type TenantUpdate struct {
 	ID, Slug, Name, Status string
+	ExpectedVersion        int64
 	At                     time.Time
 }
 
 type UserUpdate struct {
 	ID, Email, DisplayName string
+	ExpectedVersion        int64
 	At                     time.Time
 }
 
 type NodeTypeUpdate struct {
 	TenantID, ID, Name, Description, Schema string
+	ExpectedVersion                         int64
 	At                                      time.Time
 }
 
 type NodeUpdate struct {
 	TenantID, ID, NodeTypeID, Data string
-	TypeVersion                    int64
+	TypeVersion, ExpectedVersion   int64
 	At                             time.Time
 }
 
 type RelationshipUpdate struct {
 	TenantID, ID, Type, Data string
+	ExpectedVersion          int64
 	At                       time.Time
 }
 

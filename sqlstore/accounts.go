@@ -42,11 +42,15 @@ func (s *Store) GetTenant(ctx context.Context, id string) (*flexdb.Tenant, error
 
 func (s *Store) UpdateTenant(ctx context.Context, u service.TenantUpdate) (*flexdb.Tenant, error) {
 	t, err := scanTenant(s.db.writer().QueryRow(ctx, `UPDATE tenants SET slug = COALESCE($2, slug), name = COALESCE($3, name),
-		status = COALESCE($4, status), updated_at = $5, version = version + 1 WHERE id = $1 RETURNING `+tenantColumns,
-		u.ID, optional(u.Slug), optional(u.Name), optional(u.Status), u.At))
+		status = COALESCE($4, status), updated_at = $5, version = version + 1
+		WHERE id = $1 AND (version = $6 OR $6 = 0) RETURNING `+tenantColumns,
+		u.ID, optional(u.Slug), optional(u.Name), optional(u.Status), u.At, u.ExpectedVersion))
 	switch {
 	case isNoRows(err):
-		return nil, notFound("tenant %s not found", u.ID)
+		return nil, conflict(u.ExpectedVersion, func() (int64, error) {
+			t, err := s.GetTenant(ctx, u.ID)
+			return t.Version, err
+		}, "tenant", u.ID)
 	case err != nil:
 		return nil, s.slugTaken(err, u.Slug)
 	}
@@ -98,11 +102,15 @@ func (s *Store) GetUser(ctx context.Context, id string) (*flexdb.User, error) {
 
 func (s *Store) UpdateUser(ctx context.Context, up service.UserUpdate) (*flexdb.User, error) {
 	u, err := scanUser(s.db.writer().QueryRow(ctx, `UPDATE users SET email = COALESCE($2, email),
-		display_name = COALESCE($3, display_name), updated_at = $4, version = version + 1 WHERE id = $1 RETURNING `+userColumns,
-		up.ID, optional(up.Email), optional(up.DisplayName), up.At))
+		display_name = COALESCE($3, display_name), updated_at = $4, version = version + 1
+		WHERE id = $1 AND (version = $5 OR $5 = 0) RETURNING `+userColumns,
+		up.ID, optional(up.Email), optional(up.DisplayName), up.At, up.ExpectedVersion))
 	switch {
 	case isNoRows(err):
-		return nil, notFound("user %s not found", up.ID)
+		return nil, conflict(up.ExpectedVersion, func() (int64, error) {
+			u, err := s.GetUser(ctx, up.ID)
+			return u.Version, err
+		}, "user", up.ID)
 	case err != nil:
 		return nil, s.emailTaken(err, up.Email)
 	}

@@ -46,11 +46,14 @@ func (s *Store) GetNodeType(ctx context.Context, tenantID, id string) (*flexdb.N
 func (s *Store) UpdateNodeType(ctx context.Context, u service.NodeTypeUpdate) (*flexdb.NodeType, error) {
 	t, err := scanNodeType(s.db.writer().QueryRow(ctx, `UPDATE node_types SET name = COALESCE($3, name),
 		description = COALESCE($4, description), schema = COALESCE($5, schema), updated_at = $6, version = version + 1
-		WHERE tenant_id = $1 AND id = $2 RETURNING `+nodeTypeColumns,
-		u.TenantID, u.ID, optional(u.Name), optional(u.Description), optional(u.Schema), u.At))
+		WHERE tenant_id = $1 AND id = $2 AND (version = $7 OR $7 = 0) RETURNING `+nodeTypeColumns,
+		u.TenantID, u.ID, optional(u.Name), optional(u.Description), optional(u.Schema), u.At, u.ExpectedVersion))
 	switch {
 	case isNoRows(err):
-		return nil, notFound("node type %s not found", u.ID)
+		return nil, conflict(u.ExpectedVersion, func() (int64, error) {
+			t, err := s.GetNodeType(ctx, u.TenantID, u.ID)
+			return t.Version, err
+		}, "node type", u.ID)
 	case err != nil:
 		return nil, s.nodeTypeWriteFailed(ctx, err, u.TenantID, u.Name)
 	}
@@ -118,12 +121,26 @@ func (s *Store) GetNode(ctx context.Context, tenantID, id string) (*flexdb.Node,
 }
 
 func (s *Store) UpdateNode(ctx context.Context, u service.NodeUpdate) (*flexdb.Node, error) {
-	n, err := one(s.db.writer().QueryRow(ctx, `UPDATE nodes SET data = COALESCE($3, data), updated_at = $4, version = version + 1
-		WHERE tenant_id = $1 AND id = $2 AND node_type_id = $5
+	n, err := scanNode(s.db.writer().QueryRow(ctx, `UPDATE nodes SET data = COALESCE($3, data), updated_at = $4, version = version + 1
+		WHERE tenant_id = $1 AND id = $2 AND node_type_id = $5 AND (version = $7 OR $7 = 0)
 		AND EXISTS (SELECT 1 FROM node_types WHERE tenant_id = $1 AND id = $5 AND version = $6) RETURNING `+nodeColumns,
-		u.TenantID, u.ID, optional(u.Data), u.At, u.NodeTypeID, u.TypeVersion),
-		scanNode, notFound("node %s not found with node type %s at version %d", u.ID, u.NodeTypeID, u.TypeVersion), "update node")
-	return &n, err
+		u.TenantID, u.ID, optional(u.Data), u.At, u.NodeTypeID, u.TypeVersion, u.ExpectedVersion))
+	switch {
+	case isNoRows(err):
+		cur, err := s.GetNode(ctx, u.TenantID, u.ID)
+		switch {
+		case err != nil:
+			return nil, err
+		case u.ExpectedVersion != 0 && cur.Version != u.ExpectedVersion:
+			return nil, stale("node", u.ID, cur.Version, u.ExpectedVersion)
+		}
+		// The node is there, as expected: its type's schema moved on. NotFound makes the service
+		// check the data against the new schema and try again.
+		return nil, notFound("node %s not found with node type %s at version %d", u.ID, u.NodeTypeID, u.TypeVersion)
+	case err != nil:
+		return nil, fault(err, "update node")
+	}
+	return &n, nil
 }
 
 func (s *Store) DeleteNode(ctx context.Context, tenantID, id string) error {
@@ -176,11 +193,20 @@ func (s *Store) GetRelationship(ctx context.Context, tenantID, id string) (*flex
 }
 
 func (s *Store) UpdateRelationship(ctx context.Context, u service.RelationshipUpdate) (*flexdb.Relationship, error) {
-	x, err := one(s.db.writer().QueryRow(ctx, `UPDATE relationships SET relationship_type = COALESCE($3, relationship_type),
-		data = COALESCE($4, data), updated_at = $5, version = version + 1 WHERE tenant_id = $1 AND id = $2 RETURNING `+relationshipColumns,
-		u.TenantID, u.ID, optional(u.Type), optional(u.Data), u.At),
-		scanRelationship, notFound("relationship %s not found", u.ID), "update relationship")
-	return &x, err
+	x, err := scanRelationship(s.db.writer().QueryRow(ctx, `UPDATE relationships SET relationship_type = COALESCE($3, relationship_type),
+		data = COALESCE($4, data), updated_at = $5, version = version + 1
+		WHERE tenant_id = $1 AND id = $2 AND (version = $6 OR $6 = 0) RETURNING `+relationshipColumns,
+		u.TenantID, u.ID, optional(u.Type), optional(u.Data), u.At, u.ExpectedVersion))
+	switch {
+	case isNoRows(err):
+		return nil, conflict(u.ExpectedVersion, func() (int64, error) {
+			r, err := s.GetRelationship(ctx, u.TenantID, u.ID)
+			return r.Version, err
+		}, "relationship", u.ID)
+	case err != nil:
+		return nil, fault(err, "update relationship")
+	}
+	return &x, nil
 }
 
 func (s *Store) DeleteRelationship(ctx context.Context, tenantID, id string) error {

@@ -140,6 +140,24 @@ func affected(n int64, err error, missing error, what string) error {
 	return nil
 }
 
+// conflict explains an update that matched no row: the row is missing (NotFound, from get), or at
+// another version than the one expected (Aborted). get runs on this error path only.
+func conflict(expected int64, get func() (int64, error), what, id string) error {
+	v, err := get()
+	switch {
+	case err != nil:
+		return err
+	case expected != 0 && v != expected:
+		return stale(what, id, v, expected)
+	}
+	return flexdb.Errorf(flexdb.Aborted, "%s %s changed during the update: read it again and retry", what, id)
+}
+
+// stale answers an update expecting a version the row is no longer at.
+func stale(what, id string, current, expected int64) error {
+	return flexdb.Errorf(flexdb.Aborted, "%s %s is at version %d, not the expected %d: read it again and retry", what, id, current, expected)
+}
+
 // optional passes "" as NULL, so that COALESCE($n, column) leaves the column unchanged.
 func optional(s string) any {
 	if s == "" {

@@ -416,13 +416,15 @@ func (x *GetTenantResponse) GetTenant() *Tenant {
 
 // Empty fields are left as they are.
 type UpdateTenantRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Slug          string                 `protobuf:"bytes,2,opt,name=slug,proto3" json:"slug,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
-	Status        string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Id     string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Slug   string                 `protobuf:"bytes,2,opt,name=slug,proto3" json:"slug,omitempty"`
+	Name   string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Status string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	// When set, the update happens only if the tenant is at this version; otherwise ABORTED.
+	ExpectedVersion int64 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *UpdateTenantRequest) Reset() {
@@ -481,6 +483,13 @@ func (x *UpdateTenantRequest) GetStatus() string {
 		return x.Status
 	}
 	return ""
+}
+
+func (x *UpdateTenantRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type UpdateTenantResponse struct {
@@ -1043,12 +1052,14 @@ func (x *GetUserResponse) GetUser() *User {
 
 // Empty fields are left as they are.
 type UpdateUserRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Email         string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
-	DisplayName   string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Email       string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	DisplayName string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// When set, the update happens only if the user is at this version; otherwise ABORTED.
+	ExpectedVersion int64 `protobuf:"varint,4,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *UpdateUserRequest) Reset() {
@@ -1100,6 +1111,13 @@ func (x *UpdateUserRequest) GetDisplayName() string {
 		return x.DisplayName
 	}
 	return ""
+}
+
+func (x *UpdateUserRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type UpdateUserResponse struct {
@@ -1932,14 +1950,16 @@ func (x *GetNodeTypeResponse) GetNodeType() *NodeType {
 // Empty fields are left as they are. A new schema applies to writes from then on; stored nodes are not
 // re-checked.
 type UpdateNodeTypeRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	TenantId      string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
-	Description   string                 `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
-	Schema        string                 `protobuf:"bytes,5,opt,name=schema,proto3" json:"schema,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	TenantId    string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	Name        string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Description string                 `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	Schema      string                 `protobuf:"bytes,5,opt,name=schema,proto3" json:"schema,omitempty"`
+	// When set, the update happens only if the node type is at this version; otherwise ABORTED.
+	ExpectedVersion int64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *UpdateNodeTypeRequest) Reset() {
@@ -2005,6 +2025,13 @@ func (x *UpdateNodeTypeRequest) GetSchema() string {
 		return x.Schema
 	}
 	return ""
+}
+
+func (x *UpdateNodeTypeRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type UpdateNodeTypeResponse struct {
@@ -2549,12 +2576,15 @@ func (x *GetNodeResponse) GetNode() *Node {
 
 // Empty data leaves the document as it is; otherwise data replaces it whole.
 type UpdateNodeRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	TenantId      string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
-	Data          string                 `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	TenantId string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	Data     string                 `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	// When set, the update happens only if the node is at this version; otherwise ABORTED. Read, change,
+	// and write back with the version read, and no concurrent update is ever lost.
+	ExpectedVersion int64 `protobuf:"varint,4,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *UpdateNodeRequest) Reset() {
@@ -2606,6 +2636,13 @@ func (x *UpdateNodeRequest) GetData() string {
 		return x.Data
 	}
 	return ""
+}
+
+func (x *UpdateNodeRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type UpdateNodeResponse struct {
@@ -3187,8 +3224,10 @@ type UpdateRelationshipRequest struct {
 	TenantId         string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	RelationshipType string                 `protobuf:"bytes,3,opt,name=relationship_type,json=relationshipType,proto3" json:"relationship_type,omitempty"`
 	Data             string                 `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// When set, the update happens only if the relationship is at this version; otherwise ABORTED.
+	ExpectedVersion int64 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *UpdateRelationshipRequest) Reset() {
@@ -3247,6 +3286,13 @@ func (x *UpdateRelationshipRequest) GetData() string {
 		return x.Data
 	}
 	return ""
+}
+
+func (x *UpdateRelationshipRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type UpdateRelationshipResponse struct {
@@ -4065,12 +4111,13 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x10GetTenantRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\":\n" +
 	"\x11GetTenantResponse\x12%\n" +
-	"\x06tenant\x18\x01 \x01(\v2\r.dbaas.TenantR\x06tenant\"e\n" +
+	"\x06tenant\x18\x01 \x01(\v2\r.dbaas.TenantR\x06tenant\"\x90\x01\n" +
 	"\x13UpdateTenantRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04slug\x18\x02 \x01(\tR\x04slug\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x16\n" +
-	"\x06status\x18\x04 \x01(\tR\x06status\"=\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x03R\x0fexpectedVersion\"=\n" +
 	"\x14UpdateTenantResponse\x12%\n" +
 	"\x06tenant\x18\x01 \x01(\v2\r.dbaas.TenantR\x06tenant\"%\n" +
 	"\x13DeleteTenantRequest\x12\x0e\n" +
@@ -4108,11 +4155,12 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x0eGetUserRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"2\n" +
 	"\x0fGetUserResponse\x12\x1f\n" +
-	"\x04user\x18\x01 \x01(\v2\v.dbaas.UserR\x04user\"\\\n" +
+	"\x04user\x18\x01 \x01(\v2\v.dbaas.UserR\x04user\"\x87\x01\n" +
 	"\x11UpdateUserRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12!\n" +
-	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\"5\n" +
+	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12)\n" +
+	"\x10expected_version\x18\x04 \x01(\x03R\x0fexpectedVersion\"5\n" +
 	"\x12UpdateUserResponse\x12\x1f\n" +
 	"\x04user\x18\x01 \x01(\v2\v.dbaas.UserR\x04user\"#\n" +
 	"\x11DeleteUserRequest\x12\x0e\n" +
@@ -4170,13 +4218,14 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\"C\n" +
 	"\x13GetNodeTypeResponse\x12,\n" +
-	"\tnode_type\x18\x01 \x01(\v2\x0f.dbaas.NodeTypeR\bnodeType\"\x92\x01\n" +
+	"\tnode_type\x18\x01 \x01(\v2\x0f.dbaas.NodeTypeR\bnodeType\"\xbd\x01\n" +
 	"\x15UpdateNodeTypeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x16\n" +
-	"\x06schema\x18\x05 \x01(\tR\x06schema\"F\n" +
+	"\x06schema\x18\x05 \x01(\tR\x06schema\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x03R\x0fexpectedVersion\"F\n" +
 	"\x16UpdateNodeTypeResponse\x12,\n" +
 	"\tnode_type\x18\x01 \x01(\v2\x0f.dbaas.NodeTypeR\bnodeType\"^\n" +
 	"\x15DeleteNodeTypeRequest\x12\x0e\n" +
@@ -4217,11 +4266,12 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\"2\n" +
 	"\x0fGetNodeResponse\x12\x1f\n" +
-	"\x04node\x18\x01 \x01(\v2\v.dbaas.NodeR\x04node\"T\n" +
+	"\x04node\x18\x01 \x01(\v2\v.dbaas.NodeR\x04node\"\x7f\n" +
 	"\x11UpdateNodeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12\x12\n" +
-	"\x04data\x18\x03 \x01(\tR\x04data\"5\n" +
+	"\x04data\x18\x03 \x01(\tR\x04data\x12)\n" +
+	"\x10expected_version\x18\x04 \x01(\x03R\x0fexpectedVersion\"5\n" +
 	"\x12UpdateNodeResponse\x12\x1f\n" +
 	"\x04node\x18\x01 \x01(\v2\v.dbaas.NodeR\x04node\"@\n" +
 	"\x11DeleteNodeRequest\x12\x0e\n" +
@@ -4264,12 +4314,13 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\"R\n" +
 	"\x17GetRelationshipResponse\x127\n" +
-	"\frelationship\x18\x01 \x01(\v2\x13.dbaas.RelationshipR\frelationship\"\x89\x01\n" +
+	"\frelationship\x18\x01 \x01(\v2\x13.dbaas.RelationshipR\frelationship\"\xb4\x01\n" +
 	"\x19UpdateRelationshipRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12+\n" +
 	"\x11relationship_type\x18\x03 \x01(\tR\x10relationshipType\x12\x12\n" +
-	"\x04data\x18\x04 \x01(\tR\x04data\"U\n" +
+	"\x04data\x18\x04 \x01(\tR\x04data\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x03R\x0fexpectedVersion\"U\n" +
 	"\x1aUpdateRelationshipResponse\x127\n" +
 	"\frelationship\x18\x01 \x01(\v2\x13.dbaas.RelationshipR\frelationship\"H\n" +
 	"\x19DeleteRelationshipRequest\x12\x0e\n" +
