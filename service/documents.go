@@ -90,7 +90,7 @@ func (s *Service) ListNodeTypes(ctx context.Context, tenantID string, p PageRequ
 
 // schemaOf returns the compiled schema of a node type, from the cache unless fresh is set.
 func (s *Service) schemaOf(ctx context.Context, tenantID, typeID string, fresh bool) (cachedSchema, error) {
-	if e, ok := s.schemas.get(tenantID, typeID); ok && !fresh {
+	if e, ok := s.schemas.get(tenantID + "/" + typeID); ok && !fresh {
 		return e, nil
 	}
 	nt, err := s.store.GetNodeType(ctx, tenantID, typeID)
@@ -102,7 +102,7 @@ func (s *Service) schemaOf(ctx context.Context, tenantID, typeID string, fresh b
 		return cachedSchema{}, flexdb.Wrap(err, "stored schema of node type "+typeID+" does not compile")
 	}
 	e := cachedSchema{version: nt.Version, schema: sch}
-	s.schemas.put(tenantID, typeID, e)
+	s.schemas.put(tenantID+"/"+typeID, e)
 	return e, nil
 }
 
@@ -141,6 +141,7 @@ func (s *Service) CreateNode(ctx context.Context, tenantID, nodeTypeID, data str
 	if err != nil {
 		return nil, err
 	}
+	s.nodeTypes.put(tenantID+"/"+n.ID, nodeTypeID)
 	return n, nil
 }
 
@@ -151,7 +152,11 @@ func (s *Service) GetNode(ctx context.Context, tenantID, id string) (*flexdb.Nod
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	return s.store.GetNode(ctx, tenantID, id)
+	n, err := s.store.GetNode(ctx, tenantID, id)
+	if err == nil {
+		s.nodeTypes.put(tenantID+"/"+id, n.NodeTypeID)
+	}
+	return n, err
 }
 
 // UpdateNode replaces a node's data, checked against its type's schema; empty data changes nothing
@@ -165,17 +170,24 @@ func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string, exp
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	cur, err := s.store.GetNode(ctx, tenantID, id)
-	if err != nil {
-		return nil, err
+	// The node's type, remembered or read; with no new data, the data that stays is read to be checked.
+	typeID, known := s.nodeTypes.get(tenantID + "/" + id)
+	if !known || data == "" {
+		cur, err := s.store.GetNode(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		typeID = cur.NodeTypeID
+		s.nodeTypes.put(tenantID+"/"+id, typeID)
+		if data == "" {
+			data = cur.Data
+		}
 	}
-	u := NodeUpdate{TenantID: tenantID, ID: id, NodeTypeID: cur.NodeTypeID, Data: data, ExpectedVersion: expectedVersion, At: s.now()}
-	if data == "" {
-		u.Data = cur.Data
-	}
+	u := NodeUpdate{TenantID: tenantID, ID: id, NodeTypeID: typeID, Data: data, ExpectedVersion: expectedVersion, At: s.now()}
 	var updated *flexdb.Node
-	err = s.validated(ctx, tenantID, cur.NodeTypeID, u.Data, func(version int64) error {
+	err := s.validated(ctx, tenantID, typeID, u.Data, func(version int64) error {
 		u.TypeVersion = version
+		var err error
 		updated, err = s.store.UpdateNode(ctx, u)
 		return err
 	})

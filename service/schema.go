@@ -206,34 +206,36 @@ func pointer(tokens []string) string {
 	return b.String()
 }
 
-// schemaCache keeps compiled schemas by node type and version, so that creating a node costs no schema
-// read and no compile. Entries are checked, not trusted: the store writes a node only while its type
-// is at the cached version.
-type schemaCache struct {
-	mu      sync.RWMutex
-	entries map[string]cachedSchema
-}
-
+// cachedSchema is a node type's compiled schema at one version. Schemas are cached by node type, so
+// that creating a node costs no schema read and no compile. Entries are checked, not trusted: the store
+// writes a node only while its type is at the cached version.
 type cachedSchema struct {
 	version int64
 	schema  *jsonschema.Schema
 }
 
-// maxCachedSchemas bounds memory; past it the cache starts over, which costs one read per type.
-const maxCachedSchemas = 10000
-
-func (c *schemaCache) get(tenantID, typeID string) (cachedSchema, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	e, ok := c.entries[tenantID+"/"+typeID]
-	return e, ok
+// cache is a bounded map safe for concurrent use. Past its bound it starts over, which costs one read
+// per entry used again.
+type cache[V any] struct {
+	max     int
+	mu      sync.RWMutex
+	entries map[string]V
 }
 
-func (c *schemaCache) put(tenantID, typeID string, e cachedSchema) {
+func newCache[V any](max int) *cache[V] { return &cache[V]{max: max} }
+
+func (c *cache[V]) get(key string) (V, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	v, ok := c.entries[key]
+	return v, ok
+}
+
+func (c *cache[V]) put(key string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries == nil || len(c.entries) >= maxCachedSchemas {
-		c.entries = make(map[string]cachedSchema)
+	if c.entries == nil || len(c.entries) >= c.max {
+		c.entries = make(map[string]V)
 	}
-	c.entries[tenantID+"/"+typeID] = e
+	c.entries[key] = v
 }

@@ -14,13 +14,17 @@ import (
 type Service struct {
 	store   Store
 	lim     Limits
-	schemas schemaCache
-	now     func() time.Time
+	schemas *cache[cachedSchema] // by tenant/node type
+	// nodeTypes remembers each node's type (which never changes), so that an update of a node seen
+	// before is one database round trip.
+	nodeTypes *cache[string] // by tenant/node
+	now       func() time.Time
 }
 
 // New returns a Service over store, checking requests against lim.
 func New(store Store, lim Limits) *Service {
-	return &Service{store: store, lim: lim, now: now}
+	// Compiled schemas are larger than node-to-type entries, so fewer are kept.
+	return &Service{store: store, lim: lim, now: now, schemas: newCache[cachedSchema](10000), nodeTypes: newCache[string](100000)}
 }
 
 // now is UTC with microseconds, what both engines keep.
