@@ -476,20 +476,7 @@ const revocationSlack = 500 * time.Millisecond
 func checkRevocation(t *testing.T, s *stack, p protocol, book *auditBook) {
 	w := newTenancy(t, s)
 	k, owner := w.caller(flexdb.RoleViewer), w.caller(flexdb.RoleOwner)
-	get := expand(`{"id": "{{tenant}}"}`, w.get)
-	if r := book.send(t, s, p, rpcNamed(t, "GetTenant"), get, k); r.Code != codes.OK { // the key is now in the cache
-		t.Fatalf("before revocation: %s (%s)", r.Code, r.Message)
-	}
-	r := book.send(t, s, p, rpcNamed(t, "RevokeApiKey"), expand(`{"tenant_id": "{{tenant}}", "id": "`+k.keyID+`"}`, w.get), owner)
-	if r.Code != codes.OK {
-		t.Fatalf("RevokeApiKey: %s (%s)", r.Code, r.Message)
-	}
-	took := poll(t, 2*service.RevocationBound+time.Second, codes.Unauthenticated, func() reply {
-		return book.send(t, s, p, rpcNamed(t, "GetTenant"), get, k)
-	})
-	if took > service.RevocationBound+revocationSlack {
-		t.Errorf("the revoked key worked for %s, more than %s", took, service.RevocationBound+revocationSlack)
-	}
+	stopsWorking(t, s, p, book, w, k, owner, "RevokeApiKey", `{"tenant_id": "{{tenant}}", "id": "`+k.keyID+`"}`)
 	// The owner's listing shows the key revoked.
 	list := book.send(t, s, p, rpcNamed(t, "ListApiKeys"), expand(`{"tenant_id": "{{tenant}}"}`, w.get), owner)
 	for _, it := range field(decode(t, []byte(list.Body)), "api_keys").([]any) {
@@ -502,20 +489,25 @@ func checkRevocation(t *testing.T, s *stack, p protocol, book *auditBook) {
 // checkMembershipEnd: a member's key dies with the membership (e).
 func checkMembershipEnd(t *testing.T, s *stack, p protocol, book *auditBook) {
 	w := newTenancy(t, s)
-	k, owner := w.caller("member_user"), w.caller(flexdb.RoleOwner)
+	stopsWorking(t, s, p, book, w, w.caller("member_user"), w.caller(flexdb.RoleOwner),
+		"RemoveUserFromTenant", `{"tenant_id": "{{tenant}}", "user_id": "{{member}}"}`)
+}
+
+// stopsWorking: key k works, then the owner's call ends it, and k is refused within RevocationBound.
+func stopsWorking(t *testing.T, s *stack, p protocol, book *auditBook, w *tenancy, k, owner caller, end, endRequest string) {
+	t.Helper()
 	get := expand(`{"id": "{{tenant}}"}`, w.get)
-	if r := book.send(t, s, p, rpcNamed(t, "GetTenant"), get, k); r.Code != codes.OK {
-		t.Fatalf("before: %s (%s)", r.Code, r.Message)
+	if r := book.send(t, s, p, rpcNamed(t, "GetTenant"), get, k); r.Code != codes.OK { // the key is now in the cache
+		t.Fatalf("before %s: %s (%s)", end, r.Code, r.Message)
 	}
-	r := book.send(t, s, p, rpcNamed(t, "RemoveUserFromTenant"), expand(`{"tenant_id": "{{tenant}}", "user_id": "{{member}}"}`, w.get), owner)
-	if r.Code != codes.OK {
-		t.Fatalf("RemoveUserFromTenant: %s (%s)", r.Code, r.Message)
+	if r := book.send(t, s, p, rpcNamed(t, end), expand(endRequest, w.get), owner); r.Code != codes.OK {
+		t.Fatalf("%s: %s (%s)", end, r.Code, r.Message)
 	}
 	took := poll(t, 2*service.RevocationBound+time.Second, codes.Unauthenticated, func() reply {
 		return book.send(t, s, p, rpcNamed(t, "GetTenant"), get, k)
 	})
 	if took > service.RevocationBound+revocationSlack {
-		t.Errorf("the former member's key worked for %s, more than %s", took, service.RevocationBound+revocationSlack)
+		t.Errorf("the key worked for %s after %s, more than %s", took, end, service.RevocationBound+revocationSlack)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/flexdb/flexdb"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 const draft07 = `"$schema": "http://json-schema.org/draft-07/schema#"`
@@ -178,17 +179,21 @@ func TestValidateDoc(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := validateDoc(s, "data", canon(t, tt.doc))
-			if tt.want == nil {
-				if err != nil {
-					t.Fatalf("validateDoc(%s): %v", tt.doc, err)
-				}
-				return
-			}
-			assertViolations(t, err, tt.want...)
-		})
+		t.Run(tt.name, func(t *testing.T) { wantViolations(t, s, tt.doc, tt.want) })
 	}
+}
+
+// wantViolations validates doc against s: no error when want is nil, else exactly want.
+func wantViolations(t *testing.T, s *jsonschema.Schema, doc string, want []flexdb.FieldViolation) {
+	t.Helper()
+	err := validateDoc(s, "data", canon(t, doc))
+	if want == nil {
+		if err != nil {
+			t.Fatalf("validateDoc(%s): %v", doc, err)
+		}
+		return
+	}
+	assertViolations(t, err, want...)
 }
 
 func TestValidateDocDraft07(t *testing.T) {
@@ -206,16 +211,7 @@ func TestValidateDocDraft07(t *testing.T) {
 		{"format asserted", `{"e": "nope"}`, []flexdb.FieldViolation{{Field: "data/e", Description: "'nope' is not valid email: missing @"}}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := validateDoc(s, "data", canon(t, tt.doc))
-			if tt.want == nil {
-				if err != nil {
-					t.Fatalf("validateDoc(%s): %v", tt.doc, err)
-				}
-				return
-			}
-			assertViolations(t, err, tt.want...)
-		})
+		t.Run(tt.name, func(t *testing.T) { wantViolations(t, s, tt.doc, tt.want) })
 	}
 }
 
