@@ -5,19 +5,24 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
 	pb "github.com/flexdb/flexdb/api/dbaaspb"
 	"github.com/flexdb/flexdb/grpcapi"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // marshalOptions make JSON in proto field names, with every field present, as the original answered.
@@ -37,6 +42,7 @@ func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD { return callMetadata(r, "rest") }),
 		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }), // callMetadata forwards what counts
 		runtime.WithOutgoingHeaderMatcher(func(k string) (string, bool) { return k, slices.Contains(forwardedHeaders, k) }),
+		runtime.SetQueryParameterParser(strictQuery{}),
 		runtime.WithErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 			// The matcher above applies to successes only: an error answer would lose the request id
 			// and Retry-After without this.
@@ -86,6 +92,39 @@ func (m wholeJSON) NewDecoder(r io.Reader) runtime.Decoder {
 		}
 		return m.Unmarshal(body, v)
 	})
+}
+
+// strictQuery refuses query parameters the request message has no field for, as unknown body fields
+// are refused: a misspelt filter should be heard about, not silently ignored.
+type strictQuery struct{ runtime.DefaultQueryParser }
+
+func (q strictQuery) Parse(msg proto.Message, values url.Values, filter *utilities.DoubleArray) error {
+	for key := range values {
+		if !hasFieldPath(msg.ProtoReflect().Descriptor(), strings.Split(key, ".")) {
+			return fmt.Errorf("unknown query parameter %q", key) // the gateway makes it InvalidArgument
+		}
+	}
+	return q.DefaultQueryParser.Parse(msg, values, filter)
+}
+
+// hasFieldPath reports whether a dotted path of field names (proto or JSON) leads through md.
+func hasFieldPath(md protoreflect.MessageDescriptor, path []string) bool {
+	for i, name := range path {
+		f := md.Fields().ByName(protoreflect.Name(name))
+		if f == nil {
+			f = md.Fields().ByJSONName(name)
+		}
+		switch {
+		case f == nil:
+			return false
+		case i == len(path)-1:
+			return true
+		case f.Message() == nil:
+			return false
+		}
+		md = f.Message()
+	}
+	return false
 }
 
 // callMetadata is what an HTTP request passes on to the gRPC middleware.

@@ -372,3 +372,34 @@ func TestRequestIDsAreEchoed(t *testing.T) {
 		})
 	}
 }
+
+// Query parameters are the request's fields, by proto or JSON name; anything else is refused, as an
+// unknown body field is, rather than silently ignored.
+func TestRESTQueryParameters(t *testing.T) {
+	s := start(t, sqlite(t), defaultOptions)
+	w := newWorld(t, s)
+	nodes := "/tenants/" + w.get("tenant") + "/nodes"
+	cases := []struct {
+		name, query string
+		want        int
+	}{
+		{"the original's short page size", "?page_size=1", http.StatusOK},
+		{"the page size by its field path", "?pagination.page_size=1", http.StatusOK},
+		{"the page size by its JSON name", "?pagination.pageSize=1", http.StatusOK},
+		{"a filter", "?node_type_id=" + w.get("node_type"), http.StatusOK},
+		{"a misspelt page size", "?page_sise=1", http.StatusBadRequest},
+		{"a misspelt filter", "?node_type=" + w.get("node_type"), http.StatusBadRequest},
+		{"a path beyond a scalar", "?node_type_id.x=1", http.StatusBadRequest},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := s.do(t, http.MethodGet, nodes+c.query, "", nil)
+			if r.status != c.want {
+				t.Fatalf("GET %s: %d %s, want %d", c.query, r.status, r.body, c.want)
+			}
+			if c.want == http.StatusBadRequest && !strings.Contains(string(r.body), "unknown query parameter") {
+				t.Fatalf("GET %s: %s, want it to name the unknown parameter", c.query, r.body)
+			}
+		})
+	}
+}
