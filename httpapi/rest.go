@@ -16,6 +16,7 @@ import (
 	"github.com/flexdb/flexdb/grpcapi"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -56,6 +57,9 @@ func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
 			writeError(w, status.Convert(err))
 		}),
 		runtime.WithRoutingErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, code int) {
+			if code == http.StatusMethodNotAllowed {
+				w.Header().Set("Allow", strings.Join(routes.allowed(r.URL.Path), ", "))
+			}
 			writeHTTPError(w, code)
 		}),
 		// A form POST must not reach a GET route, nor become a DELETE by X-HTTP-Method-Override: a wrong
@@ -125,6 +129,52 @@ func hasFieldPath(md protoreflect.MessageDescriptor, path []string) bool {
 		md = f.Message()
 	}
 	return false
+}
+
+// restRoutes are the proto's HTTP rules: the methods each path template answers.
+type restRoutes map[string][]string
+
+// routes is read from the proto once; a 405 names the methods its path does answer (RFC 9110).
+var routes = func() restRoutes {
+	out := restRoutes{}
+	services := pb.File_dbaas_dbaas_proto.Services()
+	for i := 0; i < services.Len(); i++ {
+		methods := services.Get(i).Methods()
+		for j := 0; j < methods.Len(); j++ {
+			rule, _ := proto.GetExtension(methods.Get(j).Options(), annotations.E_Http).(*annotations.HttpRule)
+			for verb, path := range map[string]string{http.MethodGet: rule.GetGet(), http.MethodPost: rule.GetPost(),
+				http.MethodPut: rule.GetPut(), http.MethodDelete: rule.GetDelete(), http.MethodPatch: rule.GetPatch()} {
+				if path != "" {
+					out[path] = append(out[path], verb)
+				}
+			}
+		}
+	}
+	return out
+}()
+
+// allowed lists the methods of the templates path matches ({field} matches one segment), sorted.
+func (rs restRoutes) allowed(path string) []string {
+	segments := strings.Split(strings.Trim(path, "/"), "/")
+	var verbs []string
+	for template, methods := range rs {
+		parts := strings.Split(strings.Trim(template, "/"), "/")
+		if len(parts) != len(segments) {
+			continue
+		}
+		match := true
+		for i, p := range parts {
+			if !strings.HasPrefix(p, "{") && p != segments[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			verbs = append(verbs, methods...)
+		}
+	}
+	slices.Sort(verbs)
+	return slices.Compact(verbs)
 }
 
 // callMetadata is what an HTTP request passes on to the gRPC middleware.

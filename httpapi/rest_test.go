@@ -149,13 +149,13 @@ func TestRESTRoutingErrors(t *testing.T) {
 		method, path string
 		status       int
 		code         string
-		allow        string // the Allow header of a 405 outside the REST routes
+		allow        string // the Allow header of a 405
 	}{
-		{http.MethodPatch, "/tenants", http.StatusMethodNotAllowed, "UNIMPLEMENTED", ""},
-		{http.MethodDelete, "/tenants", http.StatusMethodNotAllowed, "UNIMPLEMENTED", ""},
-		{http.MethodPost, "/tenants/" + id, http.StatusMethodNotAllowed, "UNIMPLEMENTED", ""},
-		{http.MethodPut, "/tenants/" + id + "/nodes", http.StatusMethodNotAllowed, "UNIMPLEMENTED", ""},
-		{http.MethodGet, "/tenants/" + id + "/users/" + id, http.StatusMethodNotAllowed, "UNIMPLEMENTED", ""},
+		{http.MethodPatch, "/tenants", http.StatusMethodNotAllowed, "UNIMPLEMENTED", "GET, POST"},
+		{http.MethodDelete, "/tenants", http.StatusMethodNotAllowed, "UNIMPLEMENTED", "GET, POST"},
+		{http.MethodPost, "/tenants/" + id, http.StatusMethodNotAllowed, "UNIMPLEMENTED", "DELETE, GET, PUT"},
+		{http.MethodPut, "/tenants/" + id + "/nodes", http.StatusMethodNotAllowed, "UNIMPLEMENTED", "GET, POST"},
+		{http.MethodGet, "/tenants/" + id + "/users/" + id, http.StatusMethodNotAllowed, "UNIMPLEMENTED", "DELETE"},
 		{http.MethodGet, "/jsonrpc", http.StatusMethodNotAllowed, "UNIMPLEMENTED", "POST"},
 		{http.MethodPost, "/health", http.StatusMethodNotAllowed, "UNIMPLEMENTED", "GET, HEAD"},
 		{http.MethodDelete, "/ready", http.StatusMethodNotAllowed, "UNIMPLEMENTED", "GET, HEAD"},
