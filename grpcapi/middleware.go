@@ -122,12 +122,13 @@ func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 func (m *middleware) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
 	start := time.Now()
 	defer func() {
+		attrs := []any{"method", info.FullMethod, "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
 		if r := recover(); r != nil {
-			err = Status(fmt.Errorf("panic in %s: %v\n%s", info.FullMethod, r, debug.Stack())).Err()
-			m.log.Error("stream", "method", info.FullMethod, "error", r)
+			err = Status(fmt.Errorf("panic in %s: %v", info.FullMethod, r)).Err()
+			m.log.Error("stream", append(attrs, "code", codes.Internal.String(), "error", fmt.Sprintf("%v\n%s", r, debug.Stack()))...)
+			return
 		}
-		m.log.Info("stream", "method", info.FullMethod, "code", Status(err).Code().String(),
-			"duration_ms", float64(time.Since(start).Microseconds())/1000)
+		m.log.Info("stream", append(attrs, "code", Status(err).Code().String())...)
 	}()
 	return handler(srv, ss)
 }
