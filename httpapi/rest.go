@@ -43,7 +43,6 @@ func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD { return callMetadata(r, "rest") }),
 		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }), // callMetadata forwards what counts
 		runtime.WithOutgoingHeaderMatcher(func(k string) (string, bool) { return k, slices.Contains(forwardedHeaders, k) }),
-		runtime.SetQueryParameterParser(strictQuery{}),
 		runtime.WithErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 			// The matcher above applies to successes only: an error answer would lose the request id
 			// and Retry-After without this.
@@ -97,6 +96,10 @@ func (m wholeJSON) NewDecoder(r io.Reader) runtime.Decoder {
 		return m.Unmarshal(body, v)
 	})
 }
+
+// The gateway keeps its query parser process-wide, whatever mux the option is given to: set it once,
+// before any mux exists, so that building several muxes (one per server) cannot race.
+func init() { runtime.SetQueryParameterParser(strictQuery{})(nil) }
 
 // strictQuery refuses query parameters the request message has no field for, as unknown body fields
 // are refused: a misspelt filter should be heard about, not silently ignored.
