@@ -239,19 +239,24 @@ func isolationCases(t *testing.T, s *stack, a, b *tenancy) []isoCase {
 			}
 			cases = append(cases, foreign)
 
+			// inTenantA names A's tenant and takes every other object from rest.
+			inTenantA := func(rest func(string) string) func(string) string {
+				return func(n string) string {
+					if v, ok := fresh(n); ok {
+						return v
+					}
+					if n == "tenant" || n == "tenant_slug" {
+						return a.get(n)
+					}
+					return rest(n)
+				}
+			}
+
 			// (a) A's own tenant, B's objects.
 			if ownsTenant && len(owned) > 0 {
 				cases = append(cases, isoCase{name: name + "/own_tenant_another_tenants_ids" + suffix, md: md, want: refused,
 					emptyList: isList, others: []*tenancy{b},
-					prepare: aOwner(func(n string) string {
-						if v, ok := fresh(n); ok {
-							return v
-						}
-						if n == "tenant" || n == "tenant_slug" {
-							return a.get(n)
-						}
-						return b.get(n)
-					})})
+					prepare: aOwner(inTenantA(b.get))})
 			}
 
 			// (b) Ids that do not exist: as the tenant, or inside A.
@@ -267,15 +272,7 @@ func isolationCases(t *testing.T, s *stack, a, b *tenancy) []isoCase {
 			if ownsTenant && len(owned) > 0 {
 				cases = append(cases, isoCase{name: name + "/own_tenant_ids_that_do_not_exist" + suffix, md: md, want: refused,
 					emptyList: isList, others: []*tenancy{b},
-					prepare: aOwner(func(n string) string {
-						if v, ok := fresh(n); ok {
-							return v
-						}
-						if n == "tenant" || n == "tenant_slug" {
-							return a.get(n)
-						}
-						return missingValue(n)
-					})})
+					prepare: aOwner(inTenantA(missingValue))})
 			}
 		}
 
