@@ -2,9 +2,9 @@
 // at /docs and ReDoc at /redoc.
 //
 // Their JavaScript and CSS come from the npm packages swagger-ui-dist and redoc, at the exact versions
-// pinned in package.json and package-lock.json beside this file, and are embedded in the binary with
-// go:embed rather than loaded from a CDN. The server must work with no internet (a laptop, a test, an
-// air-gapped network), a CDN would see every reader of the docs, and the docs a binary shows are then
+// pinned in package.json and package-lock.json beside this file, and are embedded in the binary (the
+// embed directive) rather than loaded from a CDN. The server must work with no internet (a laptop, a
+// test, an air-gapped network), a CDN would see every reader of the docs, and the docs a binary shows are then
 // the ones it was built and tested with. For the same reason the pages name no web fonts and their
 // Content-Security-Policy lets the browser fetch nothing but this server.
 //

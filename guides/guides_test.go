@@ -167,16 +167,15 @@ func needPython(t *testing.T) {
 // ---- the server -------------------------------------------------------------------------------------------
 
 type server struct {
-	cmd      *exec.Cmd
-	grpc     string // host:port
-	http     string // host:port
-	dataDir  string
-	exited   chan struct{}
-	waitErr  error
-	mu       sync.Mutex
-	log      bytes.Buffer
-	stopped  time.Duration // how long SIGTERM took
-	adminKey string
+	cmd     *exec.Cmd
+	grpc    string // host:port
+	http    string // host:port
+	dataDir string
+	exited  chan struct{}
+	waitErr error
+	mu      sync.Mutex
+	log     bytes.Buffer
+	stopped time.Duration // how long SIGTERM took
 }
 
 func (s *server) Write(p []byte) (int, error) {
