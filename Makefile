@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BIN := $(CURDIR)/.bin
 PROTOC_INCLUDE ?= /usr/include
 
-.PHONY: run test fuzz generate proto check-generated build bench tools docs-assets
+.PHONY: run test lint fuzz generate proto check-generated build bench tools docs-assets
 
 run:
 	go run ./cmd/flexdb serve --dev
@@ -16,7 +16,7 @@ build:
 # PostgreSQL that is down and installs Chromium for the docs browser test.
 test:
 	./scripts/test-setup.sh
-	$(MAKE) check-generated
+	$(MAKE) check-generated lint
 	go test -race -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
 
@@ -52,6 +52,11 @@ proto: tools
 		--grpc-gateway_out=$(OUT) --grpc-gateway_opt=module=github.com/flexdb/flexdb \
 		--openapiv2_out=$(OUT)/httpapi --openapiv2_opt=allow_merge=true,merge_file_name=openapi,json_names_for_fields=false,disable_default_errors=true \
 		proto/dbaas/dbaas.proto
+
+# go vet and staticcheck (its version pinned in go.mod) over everything.
+lint:
+	go vet ./...
+	go tool staticcheck ./...
 
 # Fails when the committed code generated from proto/ is not what the proto generates now.
 check-generated:
