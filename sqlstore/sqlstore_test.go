@@ -1,6 +1,9 @@
 package sqlstore_test
 
 import (
+	"errors"
+	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,4 +114,28 @@ func tenant() *flexdb.Tenant {
 	at := time.Now().UTC().Truncate(time.Microsecond)
 	return &flexdb.Tenant{ID: uuid.Must(uuid.NewV7()).String(), Slug: "acme", Name: "Acme", Status: flexdb.TenantActive,
 		CreatedAt: at, UpdatedAt: at, Version: 1}
+}
+
+// A PostgreSQL that cannot be reached makes calls UNAVAILABLE (retry), not INTERNAL, and says nothing of
+// the network.
+func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	s, err := sqlstore.Open(t.Context(), sqlstore.Config{DatabaseURL: "postgres://postgres@" + addr + "/test?sslmode=disable&connect_timeout=2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = s.GetTenant(t.Context(), uuid.NewString())
+	if flexdb.CodeOf(err) != flexdb.Unavailable {
+		t.Fatalf("got %v (%s), want Unavailable", err, flexdb.CodeOf(err))
+	}
+	var fe *flexdb.Error
+	if errors.As(err, &fe) && strings.Contains(fe.Message, addr) {
+		t.Fatalf("the message %q shows the address", fe.Message)
+	}
 }

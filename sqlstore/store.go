@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"io/fs"
+	"net"
 	"strings"
 	"time"
 
@@ -109,6 +111,12 @@ func fault(err error, what string) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &flexdb.Error{Code: flexdb.Unavailable, Message: what + ": " + err.Error(), Cause: err}
+	}
+	// A database that cannot be reached, or that dropped the connection, is a condition to retry, not a
+	// fault of the call: say so (UNAVAILABLE, 503) without the network details.
+	var netErr net.Error
+	if errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &flexdb.Error{Code: flexdb.Unavailable, Message: what + ": the database is unavailable; try again", Cause: err}
 	}
 	return flexdb.Wrap(err, what+" failed")
 }
