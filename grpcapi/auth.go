@@ -82,17 +82,6 @@ func (l *limiter) refuse(ctx context.Context, wait time.Duration) error {
 	return flexdb.Errorf(flexdb.ResourceExhausted, "rate limit exceeded: retry after %d s", secs)
 }
 
-// mutating reports whether a call changes data, by the verb its name starts with.
-func mutating(fullMethod string) bool {
-	name := fullMethod[strings.LastIndexByte(fullMethod, '/')+1:]
-	for _, verb := range []string{"Create", "Update", "Delete", "Add", "Remove", "Revoke"} {
-		if strings.HasPrefix(name, verb) {
-			return true
-		}
-	}
-	return false
-}
-
 // auditTarget reads the tenant and the object a mutation touched: the request's tenant_id, and the id
 // of the object in the response, else the request's id (or user_id for memberships). A call on a tenant
 // itself acts in that tenant: the one it names, or for a create the one it made.

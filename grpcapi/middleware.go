@@ -6,6 +6,7 @@ import (
 
 	"fmt"
 	"github.com/flexdb/flexdb"
+	"github.com/flexdb/flexdb/service"
 	"golang.org/x/time/rate"
 	"log/slog"
 	"runtime/debug"
@@ -106,7 +107,7 @@ func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 	} else {
 		m.log.Info("call", attrs...)
 	}
-	if err == nil && mutating(info.FullMethod) {
+	if err == nil && strings.HasPrefix(info.FullMethod, dbaasPrefix) && service.Writes(info.FullMethod[strings.LastIndexByte(info.FullMethod, '/')+1:]) {
 		tenant, id := auditTarget(req, resp)
 		m.log.Info("audit", "principal", who.Kind, "key_id", who.KeyID, "user_id", who.UserID,
 			"method", info.FullMethod, "tenant_id", tenant, "id", id, "request_id", reqID)

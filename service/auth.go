@@ -75,16 +75,16 @@ func allow(ctx context.Context, op, tenantID string) (flexdb.Principal, error) {
 		return p, flexdb.Errorf(flexdb.PermissionDenied, "this API key is not valid for tenant %s", tenantID)
 	case roleRank[p.Role] < permissionRank[need]:
 		return p, flexdb.Errorf(flexdb.PermissionDenied, "role %s may not call %s", p.Role, op)
-	case need >= TenantWrite && p.TenantStatus == flexdb.TenantSuspended && !reads(op):
+	case need >= TenantWrite && p.TenantStatus == flexdb.TenantSuspended && Writes(op):
 		return p, flexdb.Errorf(flexdb.FailedPrecondition, "tenant %s is suspended: it accepts no writes", tenantID)
 	}
 	return p, nil
 }
 
-// reads reports whether a call only reads (Get..., List...): a suspended tenant still answers those,
-// ListApiKeys included, though it needs the admin role.
-func reads(op string) bool {
-	return strings.HasPrefix(op, "Get") || strings.HasPrefix(op, "List")
+// Writes reports whether the call named op changes data: every call but those that read (Get...,
+// List...) and WhoAmI. A suspended tenant refuses these, and each one leaves an audit line.
+func Writes(op string) bool {
+	return !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "List") && op != "WhoAmI"
 }
 
 // ---- credentials ----
