@@ -71,13 +71,14 @@ func TestPageTokenRefused(t *testing.T) {
 		{"garbage", "not a token!", key},
 		{"base64 of something else", raw("hello"), key},
 		{"truncated", good[:len(good)-4], key},
-		{"padded base64", base64.URLEncoding.EncodeToString([]byte("p1." + key + "." + nodeID(7))), key},
-		{"forged version", raw("p2." + key + "." + nodeID(7)), key},
+		{"padded base64", base64.URLEncoding.EncodeToString([]byte(tokenVersion + "." + key + "." + nodeID(7))), key},
+		{"of the ascending order that lists had before (p1)", raw("p1." + key + "." + nodeID(7)), key},
+		{"forged version", raw("p3." + key + "." + nodeID(7)), key},
 		{"no version", raw(key + "." + nodeID(7)), key},
-		{"extra part", raw("p1." + key + "." + nodeID(7) + ".x"), key},
-		{"id not a UUID", raw("p1." + key + ".42"), key},
-		{"id not canonical", raw("p1." + key + "." + strings.ToUpper(nodeID(7))), key},
-		{"empty id", raw("p1." + key + "."), key},
+		{"extra part", raw(tokenVersion + "." + key + "." + nodeID(7) + ".x"), key},
+		{"id not a UUID", raw(tokenVersion + "." + key + ".42"), key},
+		{"id not canonical", raw(tokenVersion + "." + key + "." + strings.ToUpper(nodeID(7))), key},
+		{"empty id", raw(tokenVersion + "." + key + "."), key},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
