@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -131,8 +132,8 @@ func TestListWalksEveryItemOnce(t *testing.T) {
 	}
 }
 
-// nodeStore lists the nodes of every tenant from one slice; any other store call would crash the test
-// on the nil Store.
+// nodeStore lists the nodes of every tenant from one slice, in id order, newest first as the store
+// does; any other store call would crash the test on the nil Store.
 type nodeStore struct {
 	Store
 	nodes []flexdb.Node
@@ -140,8 +141,8 @@ type nodeStore struct {
 
 func (s *nodeStore) ListNodes(_ context.Context, _ string, _ NodeFilter, q ListQuery) ([]flexdb.Node, int, error) {
 	var out []flexdb.Node
-	for _, n := range s.nodes {
-		if n.ID > q.After && len(out) < q.Limit {
+	for _, n := range slices.Backward(s.nodes) {
+		if (q.After == "" || n.ID < q.After) && len(out) < q.Limit {
 			out = append(out, n)
 		}
 	}
@@ -186,8 +187,8 @@ func TestPageTokenIsBoundToItsQuery(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(page.Items) == 0 || page.Items[0].ID != nodeID(11) {
-				t.Errorf("next page starts with %v, want node 11", page.Items)
+			if len(page.Items) == 0 || page.Items[0].ID != nodeID(5) {
+				t.Errorf("next page starts with %v, want node 5", page.Items)
 			}
 		})
 	}

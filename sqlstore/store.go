@@ -179,10 +179,14 @@ func optional(s string) any {
 // listSpec is one list query: its table, columns, the condition with its arguments ($1 is always the
 // scope: the tenant id, or unused for global tables), and how to read a row.
 //
-// A list runs by its key, newest first unless ascending is set: keys are UUIDv7 ids, so id descending
-// is the original's ORDER BY created_at DESC, and the primary key (tenant_id, id), read backward,
-// serves every page, as the filter indexes ending in id do. Memberships run by user id ascending, as the
-// original's did, on their primary key (tenant_id, user_id).
+// A list runs by its key, newest first unless ascending is set. Keys are UUIDv7 ids, and the ids one
+// process draws only grow (google/uuid keeps a sub-millisecond sequence and never steps back), so id
+// descending is the original's ORDER BY created_at DESC. The service reads the clock for created_at apart
+// from the id, so the two can disagree only for rows made microseconds apart, or across a clock step
+// back; the list follows the id, which is unique and fixed, as a cursor must be. The primary key
+// (tenant_id, id), read backward, serves every page, as do the indexes of the node type and relationship
+// type filters.
+// Memberships run by user id ascending, as the original's did, on their primary key (tenant_id, user_id).
 type listSpec[T any] struct {
 	table, columns, key string // key: the column pages follow, unique within the scope
 	ascending           bool
