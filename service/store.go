@@ -42,7 +42,8 @@ type Store interface {
 	// data was checked against; otherwise it answers NotFound and writes nothing.
 	CreateNode(ctx context.Context, n *flexdb.Node, typeVersion int64) error
 	GetNode(ctx context.Context, tenantID, id string) (*flexdb.Node, error)
-	// UpdateNode, like CreateNode, writes only while the node's type is still at u.TypeVersion.
+	// UpdateNode, like CreateNode, writes new data only while the node's type is still at u.TypeVersion;
+	// an update with no Data keeps the row's data (and needs neither NodeTypeID nor TypeVersion).
 	UpdateNode(ctx context.Context, u NodeUpdate) (*flexdb.Node, error)
 	// DeleteNode removes the node and every relationship that starts or ends at it.
 	DeleteNode(ctx context.Context, tenantID, id string) error

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sync"
@@ -136,6 +137,38 @@ var concurrencySpecs = []spec{
 			t.Fatalf("nodes by version: %v, want %d at 1 and %d at 2", versions, created-updated, updated)
 		}
 	}},
+	{"updates that leave data out, racing updates that set it, lose none of them", func(t *testing.T, f *fixture) {
+		nt := f.nodeType(f.tenant().ID)
+		node := f.node(nt)
+		rel := f.rel(node, f.node(nt), "knows")
+		for _, row := range []struct {
+			name, first string
+			update      func(data string) (RacedUpdate, error)
+		}{
+			{"node", node.Data, func(data string) (RacedUpdate, error) {
+				u := service.NodeUpdate{TenantID: node.TenantID, ID: node.ID, Data: data, At: later()}
+				if data != "" {
+					u.NodeTypeID, u.TypeVersion = nt.ID, nt.Version
+				}
+				got, err := f.s.UpdateNode(f.ctx, u)
+				if err != nil {
+					return RacedUpdate{}, err
+				}
+				return RacedUpdate{Sent: data, Data: got.Data, Version: got.Version}, nil
+			}},
+			{"relationship", rel.Data, func(data string) (RacedUpdate, error) {
+				got, err := f.s.UpdateRelationship(f.ctx, service.RelationshipUpdate{TenantID: rel.TenantID, ID: rel.ID, Data: data, At: later()})
+				if err != nil {
+					return RacedUpdate{}, err
+				}
+				return RacedUpdate{Sent: data, Data: got.Data, Version: got.Version}, nil
+			}},
+		} {
+			t.Run(row.name, func(t *testing.T) {
+				must(t, LostUpdate(row.first, Race(t, 8, 10, row.update)))
+			})
+		}
+	}},
 	{"of 16 concurrent creates with one slug, one succeeds and the others are AlreadyExists", func(t *testing.T, f *fixture) {
 		codes := make([]flexdb.Code, 16)
 		var wg sync.WaitGroup
@@ -160,4 +193,60 @@ var concurrencySpecs = []spec{
 			t.Fatalf("outcomes (\"\" is success): %v", count)
 		}
 	}},
+}
+
+// RacedUpdate is one of racing updates of a row: the data it sent ("" for none) and the row's data and
+// version it answered.
+type RacedUpdate struct {
+	Sent, Data string
+	Version    int64
+}
+
+// Race runs writers goroutines updating one row at once, each times times, every other writer sending
+// no data, and returns what the updates that succeeded answered; a failed update fails t.
+func Race(t testing.TB, writers, times int, update func(data string) (RacedUpdate, error)) []RacedUpdate {
+	var mu sync.Mutex
+	var out []RacedUpdate
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range times {
+				data := "" // canonical already: keys of one letter, in order
+				if w%2 == 0 {
+					data = fmt.Sprintf(`{"i": %d, "w": %d}`, i, w)
+				}
+				got, err := update(data)
+				if err != nil {
+					t.Errorf("writer %d, update %d: %v", w, i, err)
+					return
+				}
+				mu.Lock()
+				out = append(out, got)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// LostUpdate returns an error if updates that raced on a row at version 1 holding first lost a write:
+// in the order of the versions they made, they must have made versions 2, 3, and so on, one each, and
+// each must answer the data of the last update up to it that sent some (first, if none did).
+func LostUpdate(first string, updates []RacedUpdate) error {
+	updates = slices.Clone(updates)
+	slices.SortFunc(updates, func(a, b RacedUpdate) int { return cmp.Compare(a.Version, b.Version) })
+	data := first
+	for i, u := range updates {
+		if u.Sent != "" {
+			data = u.Sent
+		}
+		if u.Version != int64(i+2) {
+			return fmt.Errorf("update %d of %d made version %d, want %d: an update was lost or counted twice", i+1, len(updates), u.Version, i+2)
+		}
+		if u.Data != data {
+			return fmt.Errorf("the update that made version %d (sending %q) answered data %s, want %s: a concurrent write was lost", u.Version, u.Sent, u.Data, data)
+		}
+	}
+	return nil
 }
