@@ -1593,8 +1593,9 @@ func TestUpdateLeavesEmptyFieldsAsTheyWere(t *testing.T) {
 // pager lists one page of one list: the ids on it and its pagination.
 type pager func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error)
 
-// listKinds are the six lists. seed creates n items on a fresh server, in a scope of their own, and
-// returns them in creation order with the pager of their list.
+// listKinds are the seven lists. seed creates n items on a fresh server, in a scope of their own, and
+// returns them in the order their list must return them, with the pager of their list: newest first,
+// as the original's ORDER BY created_at DESC, except ListTenantUsers, by user id as the original's.
 var listKinds = []struct {
 	name string
 	seed func(t *testing.T, c *client, n int) ([]string, pager)
@@ -1604,7 +1605,7 @@ var listKinds = []struct {
 		for range n {
 			ids = append(ids, c.newTenant(t).Id)
 		}
-		return ids, func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error) {
+		return newestFirst(ids), func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error) {
 			r, err := c.ListTenants(ctx, &pb.ListTenantsRequest{Pagination: p})
 			return idsOf(r.GetTenants()), r.GetPagination(), err
 		}
@@ -1614,18 +1615,19 @@ var listKinds = []struct {
 		for range n {
 			ids = append(ids, c.newUser(t).Id)
 		}
-		return ids, func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error) {
+		return newestFirst(ids), func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error) {
 			r, err := c.ListUsers(ctx, &pb.ListUsersRequest{Pagination: p})
 			return idsOf(r.GetUsers()), r.GetPagination(), err
 		}
 	}},
 	{"ListTenantUsers", func(t *testing.T, c *client, n int) ([]string, pager) {
 		tenant := c.newTenant(t)
-		var ids []string
+		var ids []string // in the order the users were made, which is their ids' order
 		for range n {
-			u := c.newUser(t)
-			c.addMember(t, tenant.Id, u.Id)
-			ids = append(ids, u.Id)
+			ids = append(ids, c.newUser(t).Id)
+		}
+		for i := range ids { // joining from the middle: neither the users' order nor its reverse
+			c.addMember(t, tenant.Id, ids[(i+n/2)%n])
 		}
 		return ids, func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error) {
 			r, err := c.ListTenantUsers(ctx, &pb.ListTenantUsersRequest{TenantId: tenant.Id, Pagination: p})
@@ -1642,7 +1644,7 @@ var listKinds = []struct {
 		for range n {
 			ids = append(ids, c.newNodeType(t, tenant.Id, "").Id)
 		}
-		return ids, func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error) {
+		return newestFirst(ids), func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error) {
 			r, err := c.ListNodeTypes(ctx, &pb.ListNodeTypesRequest{TenantId: tenant.Id, Pagination: p})
 			return idsOf(r.GetNodeTypes()), r.GetPagination(), err
 		}
@@ -1654,7 +1656,7 @@ var listKinds = []struct {
 		for i := range n {
 			ids = append(ids, c.newNode(t, tenant.Id, typ.Id, fmt.Sprintf(`{"i": %d}`, i)).Id)
 		}
-		return ids, func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error) {
+		return newestFirst(ids), func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error) {
 			r, err := c.ListNodes(ctx, &pb.ListNodesRequest{TenantId: tenant.Id, Pagination: p})
 			return idsOf(r.GetNodes()), r.GetPagination(), err
 		}
@@ -1667,11 +1669,31 @@ var listKinds = []struct {
 		for range n {
 			ids = append(ids, c.newRelationship(t, tenant.Id, a.Id, b.Id).Id)
 		}
-		return ids, func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error) {
+		return newestFirst(ids), func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error) {
 			r, err := c.ListRelationships(ctx, &pb.ListRelationshipsRequest{TenantId: tenant.Id, Pagination: p})
 			return idsOf(r.GetRelationships()), r.GetPagination(), err
 		}
 	}},
+	{"ListApiKeys", func(t *testing.T, c *client, n int) ([]string, pager) {
+		tenant, keys := c.newTenant(t), pb.NewKeyServiceClient(c.conn)
+		var ids []string
+		for range n {
+			r, err := keys.CreateApiKey(t.Context(), &pb.CreateApiKeyRequest{TenantId: tenant.Id, Name: "ci", Role: "viewer"})
+			must(t, err)
+			ids = append(ids, r.ApiKey.Id)
+		}
+		return newestFirst(ids), func(ctx context.Context, p *pb.Pagination) ([]string, *pb.PaginationResponse, error) {
+			r, err := keys.ListApiKeys(ctx, &pb.ListApiKeysRequest{TenantId: tenant.Id, Pagination: p})
+			return idsOf(r.GetApiKeys()), r.GetPagination(), err
+		}
+	}},
+}
+
+// newestFirst is ids made one after the other, as a newest-first list returns them.
+func newestFirst(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Reverse(out)
+	return out
 }
 
 func idsOf[T interface{ GetId() string }](items []T) []string {
@@ -1687,7 +1709,7 @@ var pageCases = []struct {
 	name string
 	run  func(ctx context.Context, t *testing.T, ids []string, list pager)
 }{
-	{"page_size 10 pages 25 items as 10, 10, 5 in creation order, total_count 25 on every page", func(ctx context.Context, t *testing.T, ids []string, list pager) {
+	{"page_size 10 pages 25 items as 10, 10, 5 in the list's order, total_count 25 on every page", func(ctx context.Context, t *testing.T, ids []string, list pager) {
 		var got []string
 		var sizes []int
 		token := ""
@@ -1701,7 +1723,7 @@ var pageCases = []struct {
 			}
 		}
 		check(t, slices.Equal(sizes, []int{10, 10, 5}), "page sizes %v, want [10 10 5] (the last without a next_page_token)", sizes)
-		check(t, slices.Equal(got, ids), "pages hold\n%v\nwant, in creation order,\n%v", got, ids)
+		check(t, slices.Equal(got, ids), "pages hold\n%v\nwant, in the list's order,\n%v", got, ids)
 	}},
 	{"page_size 0 means 10", func(ctx context.Context, t *testing.T, ids []string, list pager) {
 		got, pr, err := list(ctx, &pb.Pagination{})
@@ -1768,13 +1790,14 @@ func TestAnEmptyPageStillCounts(t *testing.T) {
 	eachEngine(t, func(t *testing.T, c *client) {
 		w := newWorld(t, c)
 		x := c.newNodeType(t, w.tenant.Id, "")
-		var last *pb.Node
-		for range 11 {
-			last = c.newNode(t, w.tenant.Id, x.Id, "")
+		oldest := c.newNode(t, w.tenant.Id, x.Id, "")
+		for range 10 {
+			c.newNode(t, w.tenant.Id, x.Id, "")
 		}
 		first, err := c.ListNodes(t.Context(), &pb.ListNodesRequest{TenantId: w.tenant.Id, NodeTypeId: x.Id})
 		must(t, err)
-		_, err = c.DeleteNode(t.Context(), &pb.DeleteNodeRequest{TenantId: w.tenant.Id, Id: last.Id})
+		// The oldest is the one item of the second page: the list is newest first.
+		_, err = c.DeleteNode(t.Context(), &pb.DeleteNodeRequest{TenantId: w.tenant.Id, Id: oldest.Id})
 		must(t, err)
 		r, err := c.ListNodes(t.Context(), &pb.ListNodesRequest{TenantId: w.tenant.Id, NodeTypeId: x.Id,
 			Pagination: &pb.Pagination{PageToken: first.Pagination.NextPageToken}})

@@ -50,7 +50,7 @@ var scenarios = []scenario{
 	{"DeleteTenant", "deletes a tenant with all its data", []string{"relationship", "member"}, `{"id": "{{tenant}}"}`, success, nil},
 	{"DeleteTenant", "refuses an id that is no UUID", nil, `{"id": "42"}`, invalid, []string{"id"}},
 	{"DeleteTenant", "answers not found for an unknown id", nil, `{"id": "{{missing}}"}`, notFound, nil},
-	{"ListTenants", "pages tenants", []string{"tenant", "other_tenant"}, `{"pagination": {"page_size": 1}}`, success, nil},
+	{"ListTenants", "pages tenants", nil, `{"pagination": {"page_size": 1}}`, success, nil}, // of other scenarios: the newest are no world's own
 	{"ListTenants", "refuses a negative page size", nil, `{"pagination": {"page_size": -1}}`, invalid, []string{"pagination.page_size"}},
 	{"ListTenants", "refuses a page token it did not make", nil, `{"pagination": {"page_token": "bogus"}}`, invalid, []string{"pagination.page_token"}},
 
@@ -68,7 +68,7 @@ var scenarios = []scenario{
 	{"DeleteUser", "deletes a user", nil, `{"id": "{{member}}"}`, success, nil},
 	{"DeleteUser", "refuses an id that is no UUID", nil, `{"id": "nope"}`, invalid, []string{"id"}},
 	{"DeleteUser", "answers not found for an unknown id", nil, `{"id": "{{missing}}"}`, notFound, nil},
-	{"ListUsers", "pages users", []string{"user", "other_user"}, `{"pagination": {"page_size": 2}}`, success, nil},
+	{"ListUsers", "pages users", nil, `{"pagination": {"page_size": 2}}`, success, nil},
 	{"ListUsers", "refuses a negative page size", nil, `{"pagination": {"page_size": -5}}`, invalid, []string{"pagination.page_size"}},
 	{"AddUserToTenant", "makes a user a member", nil, `{"tenant_id": "{{tenant}}", "user_id": "{{user}}", "role": "admin"}`, success, nil},
 	{"AddUserToTenant", "names every invalid field", nil, `{"tenant_id": "x", "user_id": "{{user}}", "role": "boss"}`, invalid, []string{"role", "tenant_id"}},
@@ -157,6 +157,22 @@ var authScenarios = []struct {
 	{"viewer", scenario{"GetNode", "lets a viewer read", nil, `{"tenant_id": "{{tenant}}", "id": "{{node}}"}`, success, nil}},
 }
 
+// orderScenarios show every list's default order, the original's: newest first (ORDER BY created_at
+// DESC), except ListTenantUsers, by user id. given makes the items, one after the other, right before the
+// call; order names them as the list must return them.
+var orderScenarios = []struct {
+	scenario
+	order []string
+}{
+	{scenario{"ListTenants", "lists newest first", []string{"tenant", "other_tenant"}, `{"pagination": {"page_size": 2}}`, success, nil}, []string{"other_tenant", "tenant"}},
+	{scenario{"ListUsers", "lists newest first", []string{"user", "other_user"}, `{"pagination": {"page_size": 2}}`, success, nil}, []string{"other_user", "user"}},
+	{scenario{"ListTenantUsers", "lists members by user id, not newest first", []string{"member", "other_member"}, `{"tenant_id": "{{tenant}}"}`, success, nil}, []string{"member", "other_member"}},
+	{scenario{"ListNodeTypes", "lists newest first", []string{"node_type", "empty_type"}, `{"tenant_id": "{{tenant}}"}`, success, nil}, []string{"empty_type", "node_type"}},
+	{scenario{"ListNodes", "lists newest first", []string{"node", "other_node"}, `{"tenant_id": "{{tenant}}"}`, success, nil}, []string{"other_node", "node"}},
+	{scenario{"ListRelationships", "lists newest first", []string{"relationship", "other_relationship"}, `{"tenant_id": "{{tenant}}"}`, success, nil}, []string{"other_relationship", "relationship"}},
+	{scenario{"ListApiKeys", "lists newest first", []string{"key", "other_key"}, `{"tenant_id": "{{tenant}}"}`, success, nil}, []string{"other_key", "key"}},
+}
+
 // errorClasses are the outcomes each call of the contract can have beyond success; the table must show
 // every one of them.
 var errorClasses = map[string][]codes.Code{
@@ -206,6 +222,40 @@ func TestParity(t *testing.T) {
 			}
 			for _, sc := range authScenarios {
 				t.Run(sc.method+"/"+strings.ReplaceAll(sc.name, " ", "_"), func(t *testing.T) { runScenario(t, s, sc.scenario, sc.caller) })
+			}
+		})
+	}
+}
+
+// TestDefaultOrder calls each list on each protocol right after making its world, so that a global list's
+// newest items are that world's, and reads the order of the world's items in the answer.
+func TestDefaultOrder(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.Name, func(t *testing.T) {
+			s := start(t, e.Config(t), defaultOptions)
+			for _, sc := range orderScenarios {
+				md := rpcNamed(t, sc.method)
+				t.Run(sc.method+"/"+strings.ReplaceAll(sc.name, " ", "_"), func(t *testing.T) {
+					for _, p := range protocols {
+						w := newWorld(t, s)
+						for _, g := range sc.given {
+							w.get(g)
+						}
+						o := p.call(t, s, md, w.expand(sc.request), s.admin)
+						if o.Code != sc.code {
+							t.Fatalf("%s: %s (%s), want %s", p.name, o.Code, o.Message, sc.code)
+						}
+						var got []string
+						for _, m := range placeholder.FindAllStringSubmatch(w.normalize(o).Body, -1) {
+							if slices.Contains(sc.order, m[1]) {
+								got = append(got, m[1])
+							}
+						}
+						if !slices.Equal(got, sc.order) {
+							t.Errorf("%s: items in the order %q, want %q", p.name, got, sc.order)
+						}
+					}
+				})
 			}
 		})
 	}

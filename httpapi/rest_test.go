@@ -57,7 +57,7 @@ func TestRESTPagesWithPageSizeAndPageToken(t *testing.T) {
 		w.get(n)
 	}
 	third := s.postJSON(t, "/tenants/"+w.get("tenant")+"/nodes", `{"node_type_id": "`+w.get("node_type")+`", "data": "{\"title\": \"third\"}"}`)
-	want := []string{w.get("node"), w.get("other_node"), field(decode(t, third.body), "node", "id").(string)}
+	want := []string{field(decode(t, third.body), "node", "id").(string), w.get("other_node"), w.get("node")} // newest first
 
 	var got []string
 	token, pages := "", 0

@@ -102,6 +102,20 @@ func (w *world) make(name string) {
 		_, err = svc.AddUserToTenant(ctx, w.get("tenant"), u.ID, flexdb.RoleMember)
 		must(err)
 		w.set(name, u.ID)
+	case "other_member": // another user who is a member of the tenant, made and joined after member
+		w.get("member")
+		u, err := svc.CreateUser(ctx, "n-"+sfx+"@example.com", "Other member")
+		must(err)
+		_, err = svc.AddUserToTenant(ctx, w.get("tenant"), u.ID, flexdb.RoleMember)
+		must(err)
+		w.set(name, u.ID)
+	case "key", "other_key": // the id of a service key of the tenant; other_key is made after key
+		if name == "other_key" {
+			w.get("key")
+		}
+		k, _, err := svc.CreateAPIKey(ctx, w.get("tenant"), name, "", flexdb.RoleMember)
+		must(err)
+		w.set(name, k.ID)
 	case "node_type":
 		nt, err := svc.CreateNodeType(ctx, w.get("tenant"), "Article", "An article", articleSchema)
 		must(err)
@@ -121,6 +135,12 @@ func (w *world) make(name string) {
 	case "relationship": // node -> other_node
 		r, err := svc.CreateRelationship(ctx, flexdb.Relationship{TenantID: w.get("tenant"), SourceNodeID: w.get("node"),
 			TargetNodeID: w.get("other_node"), Type: "links", Data: `{"weight": 1}`})
+		must(err)
+		w.set(name, r.ID)
+	case "other_relationship": // other_node -> node, made after relationship
+		w.get("relationship")
+		r, err := svc.CreateRelationship(ctx, flexdb.Relationship{TenantID: w.get("tenant"), SourceNodeID: w.get("other_node"),
+			TargetNodeID: w.get("node"), Type: "links", Data: `{"weight": 2}`})
 		must(err)
 		w.set(name, r.ID)
 	case "foreign_type": // a node type of the other tenant

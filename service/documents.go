@@ -170,20 +170,24 @@ func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string, exp
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	// The node's type, remembered or read; with no new data, the data that stays is read to be checked.
+	u := NodeUpdate{TenantID: tenantID, ID: id, Data: data, ExpectedVersion: expectedVersion, At: s.now()}
+	if data == "" {
+		// The data stays as it is, in the row: the store keeps it in the same statement, so a concurrent
+		// write is never overwritten with a copy read before it. Data written earlier is not re-checked
+		// (a new schema applies to writes from then on).
+		return s.store.UpdateNode(ctx, u)
+	}
+	// The node's type, remembered or read, whose schema checks the new data.
 	typeID, known := s.nodeTypes.get(tenantID + "/" + id)
-	if !known || data == "" {
+	if !known {
 		cur, err := s.store.GetNode(ctx, tenantID, id)
 		if err != nil {
 			return nil, err
 		}
 		typeID = cur.NodeTypeID
 		s.nodeTypes.put(tenantID+"/"+id, typeID)
-		if data == "" {
-			data = cur.Data
-		}
 	}
-	u := NodeUpdate{TenantID: tenantID, ID: id, NodeTypeID: typeID, Data: data, ExpectedVersion: expectedVersion, At: s.now()}
+	u.NodeTypeID = typeID
 	var updated *flexdb.Node
 	err := s.validated(ctx, tenantID, typeID, u.Data, func(version int64) error {
 		u.TypeVersion = version

@@ -23,8 +23,10 @@ type PageRequest struct {
 }
 
 // A page token is a keyset cursor: the last id of the previous page, bound to the query it was made for
-// by a hash of that query's scope and filters. Clients see only base64 text.
-const tokenVersion = "p1"
+// by a hash of that query's scope and filters. Clients see only base64 text. The version names the
+// orders cursors follow: p2, newest first (memberships by user id). A p1 token followed ids ascending;
+// read in the new order it would skip or repeat items, so it is refused like any foreign token.
+const tokenVersion = "p2"
 
 func queryKey(parts ...string) string {
 	h := fnv.New64a()
@@ -39,7 +41,7 @@ func encodeToken(key, lastID string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(tokenVersion + "." + key + "." + lastID))
 }
 
-// DecodePageToken returns the last id a token carries, or InvalidArgument if the token is not one this
+// decodeToken returns the last id a token carries, or InvalidArgument if the token is not one this
 // server made for the query identified by key.
 func decodeToken(token, key string) (string, error) {
 	invalid := flexdb.InvalidField("pagination.page_token", "is not a page token of this list; pass back the next_page_token of the previous page unchanged")

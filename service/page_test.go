@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -71,13 +72,14 @@ func TestPageTokenRefused(t *testing.T) {
 		{"garbage", "not a token!", key},
 		{"base64 of something else", raw("hello"), key},
 		{"truncated", good[:len(good)-4], key},
-		{"padded base64", base64.URLEncoding.EncodeToString([]byte("p1." + key + "." + nodeID(7))), key},
-		{"forged version", raw("p2." + key + "." + nodeID(7)), key},
+		{"padded base64", base64.URLEncoding.EncodeToString([]byte(tokenVersion + "." + key + "." + nodeID(7))), key},
+		{"of the ascending order that lists had before (p1)", raw("p1." + key + "." + nodeID(7)), key},
+		{"forged version", raw("p3." + key + "." + nodeID(7)), key},
 		{"no version", raw(key + "." + nodeID(7)), key},
-		{"extra part", raw("p1." + key + "." + nodeID(7) + ".x"), key},
-		{"id not a UUID", raw("p1." + key + ".42"), key},
-		{"id not canonical", raw("p1." + key + "." + strings.ToUpper(nodeID(7))), key},
-		{"empty id", raw("p1." + key + "."), key},
+		{"extra part", raw(tokenVersion + "." + key + "." + nodeID(7) + ".x"), key},
+		{"id not a UUID", raw(tokenVersion + "." + key + ".42"), key},
+		{"id not canonical", raw(tokenVersion + "." + key + "." + strings.ToUpper(nodeID(7))), key},
+		{"empty id", raw(tokenVersion + "." + key + "."), key},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,8 +132,8 @@ func TestListWalksEveryItemOnce(t *testing.T) {
 	}
 }
 
-// nodeStore lists the nodes of every tenant from one slice; any other store call would crash the test
-// on the nil Store.
+// nodeStore lists the nodes of every tenant from one slice, in id order, newest first as the store
+// does; any other store call would crash the test on the nil Store.
 type nodeStore struct {
 	Store
 	nodes []flexdb.Node
@@ -139,8 +141,8 @@ type nodeStore struct {
 
 func (s *nodeStore) ListNodes(_ context.Context, _ string, _ NodeFilter, q ListQuery) ([]flexdb.Node, int, error) {
 	var out []flexdb.Node
-	for _, n := range s.nodes {
-		if n.ID > q.After && len(out) < q.Limit {
+	for _, n := range slices.Backward(s.nodes) {
+		if (q.After == "" || n.ID < q.After) && len(out) < q.Limit {
 			out = append(out, n)
 		}
 	}
@@ -185,8 +187,8 @@ func TestPageTokenIsBoundToItsQuery(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(page.Items) == 0 || page.Items[0].ID != nodeID(11) {
-				t.Errorf("next page starts with %v, want node 11", page.Items)
+			if len(page.Items) == 0 || page.Items[0].ID != nodeID(5) {
+				t.Errorf("next page starts with %v, want node 5", page.Items)
 			}
 		})
 	}

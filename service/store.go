@@ -27,7 +27,7 @@ type Store interface {
 
 	AddMember(ctx context.Context, m *flexdb.Membership) error
 	RemoveMember(ctx context.Context, tenantID, userID string) error
-	// ListMembers pages by user id; NotFound if the tenant does not exist.
+	// ListMembers pages by user id, ascending; NotFound if the tenant does not exist.
 	ListMembers(ctx context.Context, tenantID string, q ListQuery) ([]flexdb.Membership, int, error)
 
 	CreateNodeType(ctx context.Context, nt *flexdb.NodeType) error
@@ -42,7 +42,8 @@ type Store interface {
 	// data was checked against; otherwise it answers NotFound and writes nothing.
 	CreateNode(ctx context.Context, n *flexdb.Node, typeVersion int64) error
 	GetNode(ctx context.Context, tenantID, id string) (*flexdb.Node, error)
-	// UpdateNode, like CreateNode, writes only while the node's type is still at u.TypeVersion.
+	// UpdateNode, like CreateNode, writes new data only while the node's type is still at u.TypeVersion;
+	// an update with no Data keeps the row's data (and needs neither NodeTypeID nor TypeVersion).
 	UpdateNode(ctx context.Context, u NodeUpdate) (*flexdb.Node, error)
 	// DeleteNode removes the node and every relationship that starts or ends at it.
 	DeleteNode(ctx context.Context, tenantID, id string) error
@@ -62,10 +63,12 @@ type Store interface {
 	KeyStore
 }
 
-// ListQuery asks for at most Limit items with ids greater than After ("" for the first), in id order.
-// UUIDv7 ids are time-ordered, so id order is creation order and the primary key serves every page.
-// The count returned beside the items ignores After and Limit. Tenant-scoped lists answer NotFound for
-// a tenant that does not exist.
+// ListQuery asks for at most Limit items that come after After ("" for the first page) in the list's
+// order, which is the list's own: every list is newest first, by id descending (ids are UUIDv7, so id
+// order is creation order, as the original's ORDER BY created_at DESC), except ListMembers, by user id
+// ascending (as the original). After is the key of the previous page's last item; an index serves every
+// page. The count returned beside the items ignores After and Limit. Tenant-scoped lists answer NotFound
+// for a tenant that does not exist.
 type ListQuery struct {
 	After string
 	Limit int

@@ -165,7 +165,7 @@ func (s *Store) RemoveMember(ctx context.Context, tenantID, userID string) error
 }
 
 func (s *Store) ListMembers(ctx context.Context, tenantID string, q service.ListQuery) ([]flexdb.Membership, int, error) {
-	l := listSpec[flexdb.Membership]{table: "tenant_users", columns: memberColumns, key: "user_id", scan: scanMember, scope: tenantID}
+	l := listSpec[flexdb.Membership]{table: "tenant_users", columns: memberColumns, key: "user_id", ascending: true, scan: scanMember, scope: tenantID}
 	l.filter("tenant_id", tenantID)
 	return l.run(ctx, s.db.reader(), q)
 }

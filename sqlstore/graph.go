@@ -120,11 +120,14 @@ func (s *Store) GetNode(ctx context.Context, tenantID, id string) (*flexdb.Node,
 	return &n, err
 }
 
+// UpdateNode is one statement whatever it leaves out, so that no concurrent write is lost: new data is
+// written only while the node's type is at the version it was checked against; no data ($8) keeps the
+// row's, whatever its type's version.
 func (s *Store) UpdateNode(ctx context.Context, u service.NodeUpdate) (*flexdb.Node, error) {
 	n, err := scanNode(s.db.writer().QueryRow(ctx, `UPDATE nodes SET data = COALESCE($3, data), updated_at = $4, version = version + 1
-		WHERE tenant_id = $1 AND id = $2 AND node_type_id = $5 AND (version = $7 OR $7 = 0)
-		AND EXISTS (SELECT 1 FROM node_types WHERE tenant_id = $1 AND id = $5 AND version = $6) RETURNING `+nodeColumns,
-		u.TenantID, u.ID, optional(u.Data), u.At, u.NodeTypeID, u.TypeVersion, u.ExpectedVersion))
+		WHERE tenant_id = $1 AND id = $2 AND (version = $7 OR $7 = 0) AND ($8 OR node_type_id = $5
+		AND EXISTS (SELECT 1 FROM node_types WHERE tenant_id = $1 AND id = $5 AND version = $6)) RETURNING `+nodeColumns,
+		u.TenantID, u.ID, optional(u.Data), u.At, optional(u.NodeTypeID), u.TypeVersion, u.ExpectedVersion, u.Data == ""))
 	switch {
 	case isNoRows(err):
 		cur, err := s.GetNode(ctx, u.TenantID, u.ID)

@@ -178,8 +178,18 @@ func optional(s string) any {
 
 // listSpec is one list query: its table, columns, the condition with its arguments ($1 is always the
 // scope: the tenant id, or unused for global tables), and how to read a row.
+//
+// A list runs by its key, newest first unless ascending is set. Keys are UUIDv7 ids, and the ids one
+// process draws only grow (google/uuid keeps a sub-millisecond sequence and never steps back), so id
+// descending is the original's ORDER BY created_at DESC. The service reads the clock for created_at apart
+// from the id, so the two can disagree only for rows made microseconds apart, or across a clock step
+// back; the list follows the id, which is unique and fixed, as a cursor must be. The primary key
+// (tenant_id, id), read backward, serves every page, as do the indexes of the node type and relationship
+// type filters.
+// Memberships run by user id ascending, as the original's did, on their primary key (tenant_id, user_id).
 type listSpec[T any] struct {
-	table, columns, key string // key: the column pages follow
+	table, columns, key string // key: the column pages follow, unique within the scope
+	ascending           bool
 	where               []string
 	args                []any
 	scan                func(row) (T, error)
@@ -202,15 +212,19 @@ func (l *listSpec[T]) run(ctx context.Context, q querier, lq service.ListQuery) 
 	if len(l.where) > 0 {
 		where = strings.Join(l.where, " AND ")
 	}
+	after, order := "<", "DESC"
+	if l.ascending {
+		after, order = ">", "ASC"
+	}
 	args := append([]any{}, l.args...)
 	page := where
-	if lq.After != "" {
+	if lq.After != "" { // keyset: strictly past the cursor, so no item comes twice and none is skipped
 		args = append(args, lq.After)
-		page += fmt.Sprintf(" AND %s > $%d", l.key, len(args))
+		page += fmt.Sprintf(" AND %s %s $%d", l.key, after, len(args))
 	}
 	args = append(args, lq.Limit)
-	stmt := fmt.Sprintf("SELECT %s, (SELECT count(*) FROM %s WHERE %s) FROM %s WHERE %s ORDER BY %s LIMIT $%d",
-		l.columns, l.table, where, l.table, page, l.key, len(args))
+	stmt := fmt.Sprintf("SELECT %s, (SELECT count(*) FROM %s WHERE %s) FROM %s WHERE %s ORDER BY %s %s LIMIT $%d",
+		l.columns, l.table, where, l.table, page, l.key, order, len(args))
 	rs, err := q.Query(ctx, stmt, args...)
 	if err != nil {
 		return nil, 0, fault(err, "list "+l.table)

@@ -100,7 +100,7 @@ var nodeSpecs = []spec{
 		nt := f.nodeType(f.tenant().ID)
 		before := f.node(nt)
 		at := later()
-		got, err := f.s.UpdateNode(f.ctx, service.NodeUpdate{TenantID: nt.TenantID, ID: before.ID, NodeTypeID: nt.ID, TypeVersion: nt.Version, At: at})
+		got, err := f.s.UpdateNode(f.ctx, service.NodeUpdate{TenantID: nt.TenantID, ID: before.ID, At: at})
 		must(t, err)
 		want := *before
 		want.UpdatedAt, want.Version = at, 2
@@ -108,6 +108,17 @@ var nodeSpecs = []spec{
 		read, err := f.s.GetNode(f.ctx, nt.TenantID, before.ID)
 		must(t, err)
 		same(t, *read, want)
+	}},
+	{"update with no data keeps the data after its type's schema changed: stored data is not re-checked", func(t *testing.T, f *fixture) {
+		nt := f.nodeType(f.tenant().ID)
+		before := f.node(nt)
+		_, err := f.s.UpdateNodeType(f.ctx, service.NodeTypeUpdate{TenantID: nt.TenantID, ID: nt.ID, Schema: doc(t, `{"type": "object", "required": ["x"]}`), At: later()})
+		must(t, err)
+		got, err := f.s.UpdateNode(f.ctx, service.NodeUpdate{TenantID: nt.TenantID, ID: before.ID, At: later()})
+		must(t, err)
+		if got.Data != before.Data || got.Version != 2 {
+			t.Fatalf("got data %s at version %d, want %s at 2", got.Data, got.Version, before.Data)
+		}
 	}},
 	{"update replaces the data, and each update adds one to the version", func(t *testing.T, f *fixture) {
 		nt := f.nodeType(f.tenant().ID)

@@ -36,7 +36,7 @@ var keySpecs = []spec{
 		x, u := f.tenant(), f.user()
 		f.member(x.ID, u.ID)
 		serviceKey, memberKey := f.key(x.ID, "", flexdb.RoleAdmin), f.key(x.ID, u.ID, "")
-		sameList(t, f.keys(x.ID), []flexdb.APIKey{*serviceKey, *memberKey})
+		sameList(t, f.keys(x.ID), []flexdb.APIKey{*memberKey, *serviceKey}) // newest first
 	}},
 	{"a service key proves its tenant and its own role", func(t *testing.T, f *fixture) {
 		x := f.tenant()
@@ -80,7 +80,7 @@ var keySpecs = []spec{
 		must(t, err)
 		revoked := *k
 		revoked.RevokedAt = &at
-		sameList(t, f.keys(x.ID), []flexdb.APIKey{revoked, *other})
+		sameList(t, f.keys(x.ID), []flexdb.APIKey{*other, revoked}) // newest first
 	}},
 	{"revoking a key twice, or an unknown key, is NotFound", func(t *testing.T, f *fixture) {
 		x := f.tenant()

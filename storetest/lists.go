@@ -11,91 +11,116 @@ import (
 // idList is a list call reduced to the ids it returns, so that one spec can hold for every list.
 type idList func(q service.ListQuery) ([]string, int, error)
 
-// listers fill a fresh store with n items of one kind and return the list call that shows them and
-// their ids in the order it must: id order, which for UUIDv7 is creation order.
+// listers are every list of the store. open makes a scope of the list's own in a fresh store (a tenant,
+// a node type, two nodes) and returns the list and add, which writes one more item to it and returns
+// its id; add reports errors rather than failing, so that writers running beside the test may call it.
+// newestFirst tells the list's order: newest first, by id descending (ids are UUIDv7), as the
+// original's ORDER BY created_at DESC; else by id ascending (memberships, by user id, as the original).
 var listers = []struct {
-	name string
-	fill func(f *fixture, n int) (idList, []string)
+	name        string
+	newestFirst bool
+	open        func(f *fixture) (list idList, add func() (string, error))
 }{
-	{"tenants", func(f *fixture, n int) (idList, []string) {
-		var want []string
-		for range n {
-			want = append(want, f.tenant().ID)
-		}
+	{"tenants", true, func(f *fixture) (idList, func() (string, error)) {
 		return func(q service.ListQuery) ([]string, int, error) {
-			items, total, err := f.s.ListTenants(f.ctx, q)
-			return ids(items, tenantID), total, err
-		}, want
+				items, total, err := f.s.ListTenants(f.ctx, q)
+				return ids(items, tenantID), total, err
+			}, func() (string, error) {
+				x := newTenant()
+				return x.ID, f.s.CreateTenant(f.ctx, x)
+			}
 	}},
-	{"users", func(f *fixture, n int) (idList, []string) {
-		var want []string
-		for range n {
-			want = append(want, f.user().ID)
-		}
+	{"users", true, func(f *fixture) (idList, func() (string, error)) {
 		return func(q service.ListQuery) ([]string, int, error) {
-			items, total, err := f.s.ListUsers(f.ctx, q)
-			return ids(items, userID), total, err
-		}, want
+				items, total, err := f.s.ListUsers(f.ctx, q)
+				return ids(items, userID), total, err
+			}, func() (string, error) {
+				u := newUser()
+				return u.ID, f.s.CreateUser(f.ctx, u)
+			}
 	}},
-	{"members, by user id", func(f *fixture, n int) (idList, []string) {
+	{"members, by user id", false, func(f *fixture) (idList, func() (string, error)) {
 		tenant := f.tenant().ID
-		users := make([]string, n)
-		for i := range users {
-			users[i] = f.user().ID
-		}
-		for _, u := range slices.Backward(users) { // joined in the reverse of their ids' order
-			f.member(tenant, u)
-		}
 		return func(q service.ListQuery) ([]string, int, error) {
-			items, total, err := f.s.ListMembers(f.ctx, tenant, q)
-			return ids(items, memberID), total, err
-		}, users
+				items, total, err := f.s.ListMembers(f.ctx, tenant, q)
+				return ids(items, memberID), total, err
+			}, func() (string, error) {
+				u := newUser()
+				if err := f.s.CreateUser(f.ctx, u); err != nil {
+					return "", err
+				}
+				return u.ID, f.s.AddMember(f.ctx, &flexdb.Membership{TenantID: tenant, UserID: u.ID, Role: flexdb.RoleMember, Status: flexdb.MembershipActive})
+			}
 	}},
-	{"node types", func(f *fixture, n int) (idList, []string) {
+	{"node types", true, func(f *fixture) (idList, func() (string, error)) {
 		tenant := f.tenant().ID
-		var want []string
-		for range n {
-			want = append(want, f.nodeType(tenant).ID)
-		}
 		return func(q service.ListQuery) ([]string, int, error) {
-			items, total, err := f.s.ListNodeTypes(f.ctx, tenant, q)
-			return ids(items, typeID), total, err
-		}, want
+				items, total, err := f.s.ListNodeTypes(f.ctx, tenant, q)
+				return ids(items, typeID), total, err
+			}, func() (string, error) {
+				nt := newNodeType(tenant)
+				return nt.ID, f.s.CreateNodeType(f.ctx, nt)
+			}
 	}},
-	{"nodes", func(f *fixture, n int) (idList, []string) {
+	{"nodes", true, func(f *fixture) (idList, func() (string, error)) {
 		nt := f.nodeType(f.tenant().ID)
-		var want []string
-		for range n {
-			want = append(want, f.node(nt).ID)
-		}
 		return func(q service.ListQuery) ([]string, int, error) {
-			items, total, err := f.s.ListNodes(f.ctx, nt.TenantID, service.NodeFilter{}, q)
-			return ids(items, nodeID), total, err
-		}, want
+				items, total, err := f.s.ListNodes(f.ctx, nt.TenantID, service.NodeFilter{}, q)
+				return ids(items, nodeID), total, err
+			}, func() (string, error) {
+				n := newNode(nt, `{"n": 1}`)
+				return n.ID, f.s.CreateNode(f.ctx, n, nt.Version)
+			}
 	}},
-	{"API keys", func(f *fixture, n int) (idList, []string) {
+	{"API keys", true, func(f *fixture) (idList, func() (string, error)) {
 		tenant := f.tenant().ID
-		var want []string
-		for range n {
-			want = append(want, f.key(tenant, "", flexdb.RoleMember).ID)
-		}
 		return func(q service.ListQuery) ([]string, int, error) {
-			items, total, err := f.s.ListAPIKeys(f.ctx, tenant, q)
-			return ids(items, keyID), total, err
-		}, want
+				items, total, err := f.s.ListAPIKeys(f.ctx, tenant, q)
+				return ids(items, keyID), total, err
+			}, func() (string, error) {
+				k := newKey(tenant, "", flexdb.RoleMember)
+				return k.ID, f.s.CreateAPIKey(f.ctx, k)
+			}
 	}},
-	{"relationships", func(f *fixture, n int) (idList, []string) {
+	{"relationships", true, func(f *fixture) (idList, func() (string, error)) {
 		nt := f.nodeType(f.tenant().ID)
 		a, b := f.node(nt), f.node(nt)
-		var want []string
-		for range n {
-			want = append(want, f.rel(a, b, "knows").ID)
-		}
 		return func(q service.ListQuery) ([]string, int, error) {
-			items, total, err := f.s.ListRelationships(f.ctx, nt.TenantID, service.RelationshipFilter{}, q)
-			return ids(items, relID), total, err
-		}, want
+				items, total, err := f.s.ListRelationships(f.ctx, nt.TenantID, service.RelationshipFilter{}, q)
+				return ids(items, relID), total, err
+			}, func() (string, error) {
+				r := newRel(nt.TenantID, a.ID, b.ID, "knows")
+				return r.ID, f.s.CreateRelationship(f.ctx, r)
+			}
 	}},
+}
+
+// adds calls add n times, one after the other, and returns the ids in the order they were written.
+func (f *fixture) adds(add func() (string, error), n int) []string {
+	f.t.Helper()
+	out := make([]string, n)
+	for i := range out {
+		id, err := add()
+		must(f.t, err)
+		out[i] = id
+	}
+	return out
+}
+
+// newestFirst is ids written one after the other, as a newest-first list returns them.
+func newestFirst(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Reverse(out)
+	return out
+}
+
+// inListOrder is ids written one after the other, in the order of a list that is newest first or, if
+// not, by id ascending.
+func inListOrder(ids []string, newest bool) []string {
+	if newest {
+		return newestFirst(ids)
+	}
+	return slices.Sorted(slices.Values(ids))
 }
 
 // wantPages walks list page by page, limit items at a time, and fails unless the pages, put together,
@@ -128,19 +153,34 @@ func wantPages(t *testing.T, list idList, want []string, limit int) {
 }
 
 var listSpecs = []spec{
-	{"every list pages in id order by After and Limit, each page counting all items", func(t *testing.T, f *fixture) {
-		// The listers share the case's store: each one's list is walked before the next one writes.
+	{"every list is newest first, memberships by user id, paging by After and Limit, each page counting all items", func(t *testing.T, f *fixture) {
 		for _, l := range listers {
 			t.Run(l.name, func(t *testing.T) {
 				f := f.on(t)
-				list, want := l.fill(f, 5)
+				list, add := l.open(f)
+				want := inListOrder(f.adds(add, 5), l.newestFirst)
 				for _, limit := range []int{1, 2, 5, 100} {
 					wantPages(t, list, want, limit)
 				}
 			})
 		}
 	}},
-	{"nodes filter by node type", func(t *testing.T, f *fixture) {
+	{"members come by user id, whenever they joined", func(t *testing.T, f *fixture) {
+		tenant := f.tenant().ID
+		users := make([]string, 5)
+		for i := range users {
+			users[i] = f.user().ID
+		}
+		// Joined in an order that is neither their ids' nor its reverse: 2, 3, 4, 0, 1.
+		for i := range users {
+			f.member(tenant, users[(i+2)%len(users)])
+		}
+		wantPages(t, func(q service.ListQuery) ([]string, int, error) {
+			items, total, err := f.s.ListMembers(f.ctx, tenant, q)
+			return ids(items, memberID), total, err
+		}, users, 2)
+	}},
+	{"nodes filter by node type, newest first", func(t *testing.T, f *fixture) {
 		tenant := f.tenant().ID
 		people, places, empty := f.nodeType(tenant), f.nodeType(tenant), f.nodeType(tenant)
 		var all, ofPeople, ofPlaces []string
@@ -172,11 +212,11 @@ var listSpecs = []spec{
 				wantPages(t, func(q service.ListQuery) ([]string, int, error) {
 					items, total, err := f.s.ListNodes(f.ctx, tenant, c.filter, q)
 					return ids(items, nodeID), total, err
-				}, c.want, 2)
+				}, newestFirst(c.want), 2)
 			})
 		}
 	}},
-	{"relationships filter by source, target and type, alone or combined", func(t *testing.T, f *fixture) {
+	{"relationships filter by source, target and type, alone or combined, newest first", func(t *testing.T, f *fixture) {
 		nt := f.nodeType(f.tenant().ID)
 		a, b, c := f.node(nt), f.node(nt), f.node(nt)
 		abKnows, acKnows, bcLikes, caLikes, abLikes := f.rel(a, b, "knows"), f.rel(a, c, "knows"), f.rel(b, c, "likes"), f.rel(c, a, "likes"), f.rel(a, b, "likes")
@@ -204,7 +244,7 @@ var listSpecs = []spec{
 				wantPages(t, func(q service.ListQuery) ([]string, int, error) {
 					items, total, err := f.s.ListRelationships(f.ctx, nt.TenantID, x.filter, q)
 					return ids(items, relID), total, err
-				}, want, 2)
+				}, newestFirst(want), 2)
 			})
 		}
 	}},
@@ -229,7 +269,7 @@ var listSpecs = []spec{
 		sameList(t, types, []flexdb.NodeType{*nt})
 		nodes, _, err := f.s.ListNodes(f.ctx, x.ID, service.NodeFilter{}, q)
 		must(t, err)
-		sameList(t, nodes, []flexdb.Node{*a, *b})
+		sameList(t, nodes, []flexdb.Node{*b, *a})
 		rels, _, err := f.s.ListRelationships(f.ctx, x.ID, service.RelationshipFilter{}, q)
 		must(t, err)
 		sameList(t, rels, []flexdb.Relationship{*r})

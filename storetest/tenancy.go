@@ -46,7 +46,7 @@ func (f *fixture) intact(w *world) {
 	sameList(t, types, []flexdb.NodeType{*w.nodeType})
 	nodes, _, err := f.s.ListNodes(ctx, id, service.NodeFilter{}, q)
 	must(t, err)
-	sameList(t, nodes, []flexdb.Node{*w.a, *w.b})
+	sameList(t, nodes, []flexdb.Node{*w.b, *w.a}) // newest first
 	rels, _, err := f.s.ListRelationships(ctx, id, service.RelationshipFilter{}, q)
 	must(t, err)
 	sameList(t, rels, []flexdb.Relationship{*w.rel})
@@ -138,7 +138,7 @@ var cascadeSpecs = []spec{
 		sameList(t, types, []flexdb.NodeType{*kept})
 		nodes, _, err := f.s.ListNodes(f.ctx, tenant, service.NodeFilter{}, service.ListQuery{Limit: 10})
 		must(t, err)
-		sameList(t, nodes, []flexdb.Node{*k1, *k2})
+		sameList(t, nodes, []flexdb.Node{*k2, *k1}) // newest first
 		rels, _, err := f.s.ListRelationships(f.ctx, tenant, service.RelationshipFilter{}, service.ListQuery{Limit: 10})
 		must(t, err)
 		sameList(t, rels, []flexdb.Relationship{*kk})
