@@ -54,7 +54,7 @@ func TestRevocationReachesEveryInstance(t *testing.T) {
 	}
 }
 
-// A tenant the platform admin suspends refuses writes by its keys (FailedPrecondition: 412, -32003)
+// A tenant the platform admin suspends refuses writes by its keys (FailedPrecondition: 400, -32003)
 // within RevocationBound, still answers their reads, and takes writes again once reactivated.
 func TestSuspendedTenantRefusesWritesByItsKeys(t *testing.T) {
 	for _, e := range engines {

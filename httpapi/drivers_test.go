@@ -145,7 +145,7 @@ var (
 		codes.InvalidArgument:    http.StatusBadRequest,
 		codes.NotFound:           http.StatusNotFound,
 		codes.AlreadyExists:      http.StatusConflict,
-		codes.FailedPrecondition: http.StatusPreconditionFailed,
+		codes.FailedPrecondition: http.StatusBadRequest,
 		codes.Aborted:            http.StatusConflict,
 		codes.Unauthenticated:    http.StatusUnauthorized,
 		codes.PermissionDenied:   http.StatusForbidden,
