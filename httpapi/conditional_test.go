@@ -205,3 +205,32 @@ func TestRESTIfMatchOnAnUnversionedCall(t *testing.T) {
 		})
 	}
 }
+
+// FAILED_PRECONDITION is 400, as google.rpc.Code maps it: 412 is for If-Match alone, and a delete that
+// If-Match allows but the data refuses is still 400.
+func TestRESTFailedPreconditionIs400(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.Name, func(t *testing.T) {
+			s := start(t, e.Config(t), defaultOptions)
+			for _, tc := range []struct {
+				name    string
+				headers []string
+			}{
+				{"without If-Match", nil},
+				{"with If-Match the current version", []string{"If-Match", `"1"`}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					tn := newTenancy(t, s)
+					tn.get("node") // the node type has a node
+					r := sendAs(t, tn, "DeleteNodeType", map[string]any{"cascade": false}, tc.headers...)
+					if r.Wire != http.StatusBadRequest || r.Code != codes.FailedPrecondition {
+						t.Fatalf("deleting a node type with nodes: %d %s (%s), want 400 FAILED_PRECONDITION", r.Wire, r.Code, r.Message)
+					}
+					if after := sendAs(t, tn, "GetNodeType", nil); after.Code != codes.OK {
+						t.Errorf("the node type after the refused delete: %s", after.Code)
+					}
+				})
+			}
+		})
+	}
+}
