@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flexdb/flexdb"
 	pb "github.com/flexdb/flexdb/api/dbaaspb"
 	"github.com/flexdb/flexdb/grpcapi"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -227,8 +228,7 @@ func restConventions(next http.Handler) http.Handler {
 			if values := r.Header.Values("If-Match"); len(values) > 0 {
 				version, err := parseIfMatch(strings.Join(values, ", "))
 				if err != nil {
-					writeJSON(w, http.StatusBadRequest, errorBody{Code: codeName(codes.InvalidArgument), Message: "invalid request: If-Match: " + err.Error(),
-						FieldViolations: []fieldViolation{{Field: "If-Match", Description: err.Error()}}})
+					writeError(w, grpcapi.Status(flexdb.InvalidField("If-Match", "%v", err)), false)
 					return
 				}
 				r = r.WithContext(context.WithValue(r.Context(), ifMatchKey{}, version))
@@ -344,10 +344,10 @@ func (c conditionalConn) Invoke(ctx context.Context, method string, args, reply 
 func expectVersion(m protoreflect.Message, version int64) error {
 	f := m.Descriptor().Fields().ByName("expected_version")
 	if f == nil || f.Kind() != protoreflect.Int64Kind {
-		return status.Error(codes.InvalidArgument, `invalid request: If-Match: this call has no version to match; send "*" or no If-Match`)
+		return grpcapi.Status(flexdb.InvalidField("If-Match", `names a version, and this call has none to match: send "*" or no If-Match`)).Err()
 	}
 	if body := m.Get(f).Int(); body != 0 && body != version {
-		return status.Errorf(codes.InvalidArgument, "invalid request: If-Match names version %d, expected_version %d", version, body)
+		return grpcapi.Status(flexdb.InvalidField("If-Match", "names version %d, and expected_version %d", version, body)).Err()
 	}
 	m.Set(f, protoreflect.ValueOfInt64(version))
 	return nil
