@@ -62,6 +62,14 @@ func Invalid(violations ...FieldViolation) *Error {
 	return &Error{Code: InvalidArgument, Message: "invalid request: " + strings.Join(parts, "; "), Violations: violations}
 }
 
+// TooLarge is Invalid for a request refused for its size: ResourceExhausted, as gRPC answers a message
+// over its limit, so that every protocol says "too large" (HTTP 413) rather than "malformed".
+func TooLarge(violations ...FieldViolation) *Error {
+	e := Invalid(violations...)
+	e.Code, e.Message = ResourceExhausted, "request too large: "+strings.TrimPrefix(e.Message, "invalid request: ")
+	return e
+}
+
 // InvalidField is Invalid for a single field.
 func InvalidField(field, format string, args ...any) *Error {
 	return Invalid(FieldViolation{Field: field, Description: fmt.Sprintf(format, args...)})

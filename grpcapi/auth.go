@@ -11,10 +11,14 @@ import (
 	"github.com/flexdb/flexdb"
 	"github.com/flexdb/flexdb/service"
 	"golang.org/x/time/rate"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // Authenticator turns a secret into the principal it proves (service.Authenticator).
@@ -76,10 +80,31 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
+// refuse answers a call over the rate limit: RESOURCE_EXHAUSTED carrying a google.rpc.RetryInfo, which
+// is what tells it from a message too large (see RateLimited), and a retry-after header.
 func (l *limiter) refuse(ctx context.Context, wait time.Duration) error {
 	secs := int(math.Ceil(wait.Seconds()))
 	_ = grpc.SetHeader(ctx, metadata.Pairs("retry-after", strconv.Itoa(secs)))
-	return flexdb.Errorf(flexdb.ResourceExhausted, "rate limit exceeded: retry after %d s", secs)
+	st := status.Newf(codes.ResourceExhausted, "rate limit exceeded: retry after %d s", secs)
+	if withRetry, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(time.Duration(secs) * time.Second)}); err == nil {
+		st = withRetry
+	}
+	return st.Err()
+}
+
+// RateLimited reports whether st is the rate limiter's refusal. RESOURCE_EXHAUSTED means two things
+// here, a rate limit and a request too large (gRPC's own receive limit, a document over its size); only
+// the rate limit carries RetryInfo, since only waiting helps.
+func RateLimited(st *status.Status) bool {
+	if st.Code() != codes.ResourceExhausted {
+		return false
+	}
+	for _, d := range st.Details() {
+		if _, ok := d.(*errdetails.RetryInfo); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // auditTarget reads the tenant and the object a mutation touched: the request's tenant_id, and the id

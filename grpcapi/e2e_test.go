@@ -1291,7 +1291,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 				_, err := w.CreateNode(ctx, &pb.CreateNodeRequest{TenantId: w.tenant.Id, NodeTypeId: w.typ.Id, Data: `{"title": {}}`})
 				return err
 			}},
-		{name: "CreateNode with data over 1 MiB", code: codes.InvalidArgument, fields: []string{"data"},
+		{name: "CreateNode with data over 1 MiB", code: codes.ResourceExhausted, fields: []string{"data"},
 			call: func(ctx context.Context, t *testing.T, w *world) error {
 				_, err := w.CreateNode(ctx, &pb.CreateNodeRequest{TenantId: w.tenant.Id, NodeTypeId: w.typ.Id, Data: book(maxDocBytes + 1)})
 				return err
@@ -1321,7 +1321,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 				_, err := w.UpdateNode(ctx, &pb.UpdateNodeRequest{TenantId: w.tenant.Id, Id: w.node.Id, Data: `{"title": 1965}`})
 				return err
 			}},
-		{name: "UpdateNode with data over 1 MiB", code: codes.InvalidArgument, fields: []string{"data"},
+		{name: "UpdateNode with data over 1 MiB", code: codes.ResourceExhausted, fields: []string{"data"},
 			call: func(ctx context.Context, t *testing.T, w *world) error {
 				_, err := w.UpdateNode(ctx, &pb.UpdateNodeRequest{TenantId: w.tenant.Id, Id: w.node.Id, Data: book(maxDocBytes + 1)})
 				return err
@@ -1341,7 +1341,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 				_, err := w.CreateNodeType(ctx, &pb.CreateNodeTypeRequest{TenantId: w.tenant.Id, Name: unique("bad"), Schema: `{"minimum": "one"}`})
 				return err
 			}},
-		{name: "CreateNodeType with a schema over 1 MiB", code: codes.InvalidArgument, fields: []string{"schema"},
+		{name: "CreateNodeType with a schema over 1 MiB", code: codes.ResourceExhausted, fields: []string{"schema"},
 			call: func(ctx context.Context, t *testing.T, w *world) error {
 				_, err := w.CreateNodeType(ctx, &pb.CreateNodeTypeRequest{TenantId: w.tenant.Id, Name: unique("big"), Schema: book(maxDocBytes + 1)})
 				return err
@@ -1377,7 +1377,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 					TargetNodeId: w.node2.Id, RelationshipType: "cites", Data: `{page: 1}`})
 				return err
 			}},
-		{name: "CreateRelationship with data over 1 MiB", code: codes.InvalidArgument, fields: []string{"data"},
+		{name: "CreateRelationship with data over 1 MiB", code: codes.ResourceExhausted, fields: []string{"data"},
 			call: func(ctx context.Context, t *testing.T, w *world) error {
 				_, err := w.CreateRelationship(ctx, &pb.CreateRelationshipRequest{TenantId: w.tenant.Id, SourceNodeId: w.node.Id,
 					TargetNodeId: w.node2.Id, RelationshipType: "cites", Data: book(maxDocBytes + 1)})

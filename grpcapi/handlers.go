@@ -61,7 +61,7 @@ func (h *handlers) UpdateTenant(ctx context.Context, r *pb.UpdateTenantRequest) 
 }
 
 func (h *handlers) DeleteTenant(ctx context.Context, r *pb.DeleteTenantRequest) (*pb.DeleteTenantResponse, error) {
-	return &pb.DeleteTenantResponse{}, h.svc.DeleteTenant(ctx, r.Id)
+	return &pb.DeleteTenantResponse{}, h.svc.DeleteTenant(ctx, r.Id, r.ExpectedVersion)
 }
 
 func (h *handlers) ListTenants(ctx context.Context, r *pb.ListTenantsRequest) (*pb.ListTenantsResponse, error) {
@@ -99,7 +99,7 @@ func (h *handlers) UpdateUser(ctx context.Context, r *pb.UpdateUserRequest) (*pb
 }
 
 func (h *handlers) DeleteUser(ctx context.Context, r *pb.DeleteUserRequest) (*pb.DeleteUserResponse, error) {
-	return &pb.DeleteUserResponse{}, h.svc.DeleteUser(ctx, r.Id)
+	return &pb.DeleteUserResponse{}, h.svc.DeleteUser(ctx, r.Id, r.ExpectedVersion)
 }
 
 func (h *handlers) ListUsers(ctx context.Context, r *pb.ListUsersRequest) (*pb.ListUsersResponse, error) {
@@ -158,7 +158,7 @@ func (h *handlers) UpdateNodeType(ctx context.Context, r *pb.UpdateNodeTypeReque
 }
 
 func (h *handlers) DeleteNodeType(ctx context.Context, r *pb.DeleteNodeTypeRequest) (*pb.DeleteNodeTypeResponse, error) {
-	return &pb.DeleteNodeTypeResponse{}, h.svc.DeleteNodeType(ctx, r.TenantId, r.Id, r.Cascade)
+	return &pb.DeleteNodeTypeResponse{}, h.svc.DeleteNodeType(ctx, r.TenantId, r.Id, r.Cascade, r.ExpectedVersion)
 }
 
 func (h *handlers) ListNodeTypes(ctx context.Context, r *pb.ListNodeTypesRequest) (*pb.ListNodeTypesResponse, error) {
@@ -196,7 +196,7 @@ func (h *handlers) UpdateNode(ctx context.Context, r *pb.UpdateNodeRequest) (*pb
 }
 
 func (h *handlers) DeleteNode(ctx context.Context, r *pb.DeleteNodeRequest) (*pb.DeleteNodeResponse, error) {
-	return &pb.DeleteNodeResponse{}, h.svc.DeleteNode(ctx, r.TenantId, r.Id)
+	return &pb.DeleteNodeResponse{}, h.svc.DeleteNode(ctx, r.TenantId, r.Id, r.ExpectedVersion)
 }
 
 func (h *handlers) ListNodes(ctx context.Context, r *pb.ListNodesRequest) (*pb.ListNodesResponse, error) {
@@ -236,7 +236,7 @@ func (h *handlers) UpdateRelationship(ctx context.Context, r *pb.UpdateRelations
 }
 
 func (h *handlers) DeleteRelationship(ctx context.Context, r *pb.DeleteRelationshipRequest) (*pb.DeleteRelationshipResponse, error) {
-	return &pb.DeleteRelationshipResponse{}, h.svc.DeleteRelationship(ctx, r.TenantId, r.Id)
+	return &pb.DeleteRelationshipResponse{}, h.svc.DeleteRelationship(ctx, r.TenantId, r.Id, r.ExpectedVersion)
 }
 
 func (h *handlers) ListRelationships(ctx context.Context, r *pb.ListRelationshipsRequest) (*pb.ListRelationshipsResponse, error) {

@@ -73,3 +73,29 @@ func TestUpdateWithoutDataLosesNoConcurrentWrite(t *testing.T) {
 		}
 	})
 }
+
+// A delete may name the version read too: on another version it is ABORTED and deletes nothing.
+func TestConditionalDeleteOverGRPC(t *testing.T) {
+	eachEngine(t, func(t *testing.T, c *client) {
+		tenant := c.newTenant(t)
+		nt := c.newNodeType(t, tenant.Id, "")
+		node := c.newNode(t, tenant.Id, nt.Id, `{"n": 1}`)
+		for _, tc := range []struct {
+			name     string
+			expected int64
+			want     codes.Code
+		}{
+			{"a negative version is invalid", -1, codes.InvalidArgument},
+			{"expecting a version the node does not have is aborted", 2, codes.Aborted},
+			{"expecting the version read deletes", 1, codes.OK},
+			{"the node is gone", 1, codes.NotFound},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := c.DeleteNode(t.Context(), &pb.DeleteNodeRequest{TenantId: tenant.Id, Id: node.Id, ExpectedVersion: tc.expected})
+				if got := status.Code(err); got != tc.want {
+					t.Fatalf("DeleteNode(expected_version=%d) = %v, want %v", tc.expected, err, tc.want)
+				}
+			})
+		}
+	})
+}

@@ -6,6 +6,7 @@ package httpapi_test
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,7 +55,7 @@ func TestRevocationReachesEveryInstance(t *testing.T) {
 	}
 }
 
-// A tenant the platform admin suspends refuses writes by its keys (FailedPrecondition: 412, -32003)
+// A tenant the platform admin suspends refuses writes by its keys (FailedPrecondition: 400, -32003)
 // within RevocationBound, still answers their reads, and takes writes again once reactivated.
 func TestSuspendedTenantRefusesWritesByItsKeys(t *testing.T) {
 	for _, e := range engines {
@@ -202,6 +203,49 @@ func TestKeysGrantAtMostTheirOwnRole(t *testing.T) {
 						t.Errorf("%s: %s (%s), want %s", tc.rpc, r.Code, r.Message, tc.want)
 					}
 
+				})
+			}
+		})
+	}
+}
+
+// A request too large is RESOURCE_EXHAUSTED saying so (gRPC), 413 (REST) or -32010 (JSON-RPC), never
+// "rate limited": no 429, no -32006, no Retry-After. Two limits: a document over its size, and a
+// message over gRPC's receive limit (here below the HTTP body limit, so that REST and JSON-RPC reach it).
+func TestTooLargeIsNotRateLimited(t *testing.T) {
+	const maxRecv = 64 << 10
+	for _, e := range engines {
+		t.Run(e.Name, func(t *testing.T) {
+			s := startStack(t, e.Config(t), flexdbtest.Options{HTTP: defaultOptions, GRPC: grpcapi.Options{MaxRecvBytes: 4 << 20}})
+			small := startStack(t, e.Config(t), flexdbtest.Options{HTTP: defaultOptions, GRPC: grpcapi.Options{MaxRecvBytes: maxRecv}})
+			title := strings.Repeat("x", 1<<20) // with the rest of the document, over the 1 MiB document limit
+			for _, tc := range []struct {
+				name    string
+				s       *stack
+				rpc     string
+				request string
+				message string // in the error message
+			}{
+				{"a document over its limit", s, "CreateNode", `{"tenant_id": "{{tenant}}", "node_type_id": "{{node_type}}", "data": "{\"title\": \"` + title + `\"}"}`, "too large"},
+				{"a message over gRPC's receive limit", small, "CreateTenant", `{"slug": "{{new_slug}}", "name": "` + strings.Repeat("x", maxRecv) + `"}`, "larger than max"},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					for _, p := range protocols {
+						t.Run(p.name, func(t *testing.T) {
+							w := newTenancy(t, tc.s)
+							r := p.send(t, tc.s, rpcNamed(t, tc.rpc), expand(tc.request, w.get), tc.s.admin)
+							want := map[string]int{"grpc": int(codes.ResourceExhausted), "rest": http.StatusRequestEntityTooLarge, "jsonrpc": -32010}[p.name]
+							if r.Code != codes.ResourceExhausted || r.Wire != want {
+								t.Fatalf("%s %d (%.200s), want RESOURCE_EXHAUSTED %d", r.Code, r.Wire, r.Message, want)
+							}
+							if !strings.Contains(r.Message, tc.message) {
+								t.Errorf("message %q does not say %q", r.Message, tc.message)
+							}
+							if v := r.get("retry-after"); v != "" {
+								t.Errorf("retry-after %q on a request too large", v)
+							}
+						})
+					}
 				})
 			}
 		})

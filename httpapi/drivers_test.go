@@ -145,7 +145,7 @@ var (
 		codes.InvalidArgument:    http.StatusBadRequest,
 		codes.NotFound:           http.StatusNotFound,
 		codes.AlreadyExists:      http.StatusConflict,
-		codes.FailedPrecondition: http.StatusPreconditionFailed,
+		codes.FailedPrecondition: http.StatusBadRequest,
 		codes.Aborted:            http.StatusConflict,
 		codes.Unauthenticated:    http.StatusUnauthorized,
 		codes.PermissionDenied:   http.StatusForbidden,
@@ -369,12 +369,18 @@ func callREST(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request 
 // sendREST is callREST keeping the reply: the body and every header.
 func sendREST(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request []byte, auth string) reply {
 	t.Helper()
+	return sendRESTWith(t, s, md, request, "Authorization", auth)
+}
+
+// sendRESTWith is sendREST with request headers of its own (name, value pairs, as stack.do takes them).
+func sendRESTWith(t testing.TB, s *stack, md protoreflect.MethodDescriptor, request []byte, headers ...string) reply {
+	t.Helper()
 	verb, target, body := restRequest(t, md, request)
 	contentType := ""
 	if body != nil {
 		contentType = "application/json"
 	}
-	r := s.do(t, verb, target, contentType, body, "Authorization", auth)
+	r := s.do(t, verb, target, contentType, body, headers...)
 	if r.status >= 200 && r.status < 300 {
 		if r.status == http.StatusNoContent {
 			if len(r.body) != 0 {

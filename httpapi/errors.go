@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/flexdb/flexdb/grpcapi"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -11,25 +12,43 @@ import (
 // REST and JSON-RPC take the gRPC status the service's error became (grpcapi.Status) and map it once
 // more, here, to their own codes.
 
+// httpStatus is google.rpc.Code's published mapping to HTTP (code.proto; Google APIs and grpc-gateway
+// answer the same). httpStatusOf departs from it where HTTP's own semantics say otherwise; README.md
+// lists each departure.
 var httpStatus = map[codes.Code]int{
 	codes.OK:                 http.StatusOK,
+	codes.Canceled:           499, // nginx's "client closed request"; the client went away, nobody reads it
+	codes.Unknown:            http.StatusInternalServerError,
 	codes.InvalidArgument:    http.StatusBadRequest,
-	codes.OutOfRange:         http.StatusBadRequest,
+	codes.DeadlineExceeded:   http.StatusGatewayTimeout,
 	codes.NotFound:           http.StatusNotFound,
 	codes.AlreadyExists:      http.StatusConflict,
-	codes.Aborted:            http.StatusConflict,
-	codes.FailedPrecondition: http.StatusPreconditionFailed,
 	codes.PermissionDenied:   http.StatusForbidden,
 	codes.Unauthenticated:    http.StatusUnauthorized,
 	codes.ResourceExhausted:  http.StatusTooManyRequests,
-	codes.Unavailable:        http.StatusServiceUnavailable,
-	codes.DeadlineExceeded:   http.StatusGatewayTimeout,
-	codes.Canceled:           499, // the client went away; nobody reads this
+	codes.FailedPrecondition: http.StatusBadRequest,
+	codes.Aborted:            http.StatusConflict,
+	codes.OutOfRange:         http.StatusBadRequest,
 	codes.Unimplemented:      http.StatusNotImplemented,
+	codes.Internal:           http.StatusInternalServerError,
+	codes.Unavailable:        http.StatusServiceUnavailable,
+	codes.DataLoss:           http.StatusInternalServerError,
 }
 
-func httpStatusOf(c codes.Code) int {
-	if s, ok := httpStatus[c]; ok {
+// httpStatusOf is the HTTP status of a failed call. conditional says that the call's expected version
+// came from an If-Match header. Two departures from the table, both where HTTP has a status of its own:
+//   - RESOURCE_EXHAUSTED is 429 Too Many Requests only for the rate limit; anything else so coded is a
+//     request too large (413 Content Too Large): waiting and retrying would not help it.
+//   - ABORTED for a conditional request is 412 Precondition Failed: the If-Match did not match. The
+//     same mismatch named in a body's expected_version stays 409.
+func httpStatusOf(st *status.Status, conditional bool) int {
+	switch c := st.Code(); {
+	case c == codes.ResourceExhausted && !grpcapi.RateLimited(st):
+		return http.StatusRequestEntityTooLarge
+	case c == codes.Aborted && conditional:
+		return http.StatusPreconditionFailed
+	}
+	if s, ok := httpStatus[st.Code()]; ok {
 		return s
 	}
 	return http.StatusInternalServerError
@@ -43,6 +62,8 @@ const (
 	rpcMethodNotFound = -32601
 	rpcInvalidParams  = -32602
 	rpcInternal       = -32603
+	rpcRateLimited    = -32006
+	rpcTooLarge       = -32010 // a document, a message or a batch over its limit
 )
 
 var rpcCodes = map[codes.Code]int{
@@ -53,15 +74,20 @@ var rpcCodes = map[codes.Code]int{
 	codes.FailedPrecondition: -32003,
 	codes.PermissionDenied:   -32004,
 	codes.Unauthenticated:    -32005,
-	codes.ResourceExhausted:  -32006,
+	codes.ResourceExhausted:  rpcRateLimited,
 	codes.Unavailable:        -32007,
 	codes.Aborted:            -32008,
 	codes.DeadlineExceeded:   -32009,
 	codes.Canceled:           -32009,
 }
 
-func rpcCodeOf(c codes.Code) int {
-	if n, ok := rpcCodes[c]; ok {
+// rpcCodeOf is the JSON-RPC error code of a failed call; like httpStatusOf, it tells the rate limit
+// from a request too large.
+func rpcCodeOf(st *status.Status) int {
+	if st.Code() == codes.ResourceExhausted && !grpcapi.RateLimited(st) {
+		return rpcTooLarge
+	}
+	if n, ok := rpcCodes[st.Code()]; ok {
 		return n
 	}
 	return rpcInternal

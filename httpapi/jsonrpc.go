@@ -11,6 +11,7 @@ import (
 	pb "github.com/flexdb/flexdb/api/dbaaspb"
 	"github.com/google/uuid"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -117,7 +118,8 @@ func (j *jsonRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, fail(null, rpcInvalidRequest, "invalid request: empty batch", nil))
 		return
 	case len(batch) > maxBatch:
-		writeJSON(w, http.StatusOK, fail(null, rpcInvalidRequest, fmt.Sprintf("invalid request: a batch holds at most %d calls", maxBatch), nil))
+		writeJSON(w, http.StatusOK, fail(null, rpcTooLarge, fmt.Sprintf("request too large: a batch holds at most %d calls, not %d", maxBatch, len(batch)),
+			errorBody{Code: codeName(codes.ResourceExhausted), Message: "too many calls in one batch"}))
 		return
 	}
 	var out []rpcResponse
@@ -205,7 +207,7 @@ func (j *jsonRPC) call(r *http.Request, method string, params json.RawMessage) (
 	ctx := metadata.NewOutgoingContext(r.Context(), callMetadata(r, "jsonrpc"))
 	if err := j.conn.Invoke(ctx, m.fullName, req, resp); err != nil {
 		st := status.Convert(err)
-		return nil, &rpcError{Code: rpcCodeOf(st.Code()), Message: st.Message(), Data: bodyOf(st)}
+		return nil, &rpcError{Code: rpcCodeOf(st), Message: st.Message(), Data: bodyOf(st)}
 	}
 	out, err := marshalOptions.Marshal(resp)
 	if err != nil {

@@ -79,7 +79,7 @@ func TestJSONRPCConformance(t *testing.T) {
 			[]answer{{`"a"`, 0}, {"null", -32600}, {`"c"`, -32601}, {`"d"`, -32602}, {`"e"`, -32001}}, true},
 		{"a batch of one is answered with an array of one", "[" + fmt.Sprintf(valid, `1`) + "]", []answer{{"1", 0}}, true},
 		{"a batch of invalid calls answers each", `[1, 2]`, []answer{{"null", -32600}, {"null", -32600}}, true},
-		{"a batch of more than 100 calls is one invalid request", "[" + strings.Repeat(fmt.Sprintf(valid, `1`)+", ", 100) + fmt.Sprintf(valid, `1`) + "]", []answer{{"null", -32600}}, false},
+		{"a batch of more than 100 calls is one error, too large", "[" + strings.Repeat(fmt.Sprintf(valid, `1`)+", ", 100) + fmt.Sprintf(valid, `1`) + "]", []answer{{"null", -32010}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := s.do(t, http.MethodPost, "/jsonrpc", "application/json", []byte(tc.body))

@@ -63,8 +63,8 @@ func openAPIDocument(methods map[string]rpcMethod) ([]byte, error) {
 		"description": "Methods: " + strings.Join(names, ", ") + ", rpc.discover. params is the request message by field name; " +
 			"result is the response message. Errors: -32700 parse, -32600 invalid request, -32601 method not found, " +
 			"-32602 invalid params, -32603 internal, -32001 not found, -32002 already exists, -32003 failed precondition, " +
-			"-32004 permission denied, -32005 unauthenticated, -32006 resource exhausted, -32007 unavailable, -32008 aborted, " +
-			"-32009 deadline exceeded or cancelled.",
+			"-32004 permission denied, -32005 unauthenticated, -32006 rate limited, -32007 unavailable, -32008 aborted, " +
+			"-32009 deadline exceeded or cancelled, -32010 too large (a document, a message or a batch).",
 		"consumes": []string{"application/json"},
 		"produces": []string{"application/json"},
 		"parameters": []any{map[string]any{"in": "body", "name": "body", "required": true, "schema": map[string]any{

@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/flexdb/flexdb"
 	pb "github.com/flexdb/flexdb/api/dbaaspb"
 	"github.com/flexdb/flexdb/grpcapi"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -53,8 +55,10 @@ func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
 					}
 				}
 			}
-			writeError(w, status.Convert(err))
+			_, conditional := versionCondition(r.Context())
+			writeError(w, status.Convert(err), conditional)
 		}),
+		runtime.WithForwardResponseOption(setETag),
 		runtime.WithRoutingErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, code int) {
 			if code == http.StatusMethodNotAllowed {
 				w.Header().Set("Allow", strings.Join(routes.allowed(r.URL.Path), ", "))
@@ -67,15 +71,30 @@ func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
 		runtime.WithDisableHTTPMethodOverride(),
 	)
 	ctx := context.Background()
-	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
-		pb.RegisterTenantServiceHandler, pb.RegisterUserServiceHandler, pb.RegisterNodeTypeServiceHandler,
-		pb.RegisterNodeServiceHandler, pb.RegisterRelationshipServiceHandler, pb.RegisterKeyServiceHandler,
+	cc := conditionalConn{conn}
+	for _, register := range []registrar{
+		client(pb.NewTenantServiceClient, pb.RegisterTenantServiceHandlerClient),
+		client(pb.NewUserServiceClient, pb.RegisterUserServiceHandlerClient),
+		client(pb.NewNodeTypeServiceClient, pb.RegisterNodeTypeServiceHandlerClient),
+		client(pb.NewNodeServiceClient, pb.RegisterNodeServiceHandlerClient),
+		client(pb.NewRelationshipServiceClient, pb.RegisterRelationshipServiceHandlerClient),
+		client(pb.NewKeyServiceClient, pb.RegisterKeyServiceHandlerClient),
 	} {
-		if err := register(ctx, mux, conn); err != nil {
+		if err := register(ctx, mux, cc); err != nil {
 			return nil, err
 		}
 	}
 	return restConventions(mux), nil
+}
+
+// registrar registers one service's REST routes, calling it through cc.
+type registrar func(ctx context.Context, mux *runtime.ServeMux, cc grpc.ClientConnInterface) error
+
+// client makes a registrar from a service's generated client constructor and gateway registration.
+func client[C any](newClient func(grpc.ClientConnInterface) C, register func(context.Context, *runtime.ServeMux, C) error) registrar {
+	return func(ctx context.Context, mux *runtime.ServeMux, cc grpc.ClientConnInterface) error {
+		return register(ctx, mux, newClient(cc))
+	}
 }
 
 // wholeJSON is JSONPb reading a request body whole: one JSON value and nothing after it. JSONPb alone
@@ -205,6 +224,16 @@ func restConventions(next http.Handler) http.Handler {
 			}
 			r.URL.RawQuery = q.Encode()
 		}
+		if r.Method == http.MethodPut || r.Method == http.MethodPatch || r.Method == http.MethodDelete {
+			if values := r.Header.Values("If-Match"); len(values) > 0 {
+				version, err := parseIfMatch(strings.Join(values, ", "))
+				if err != nil {
+					writeError(w, grpcapi.Status(flexdb.InvalidField("If-Match", "%v", err)), false)
+					return
+				}
+				r = r.WithContext(context.WithValue(r.Context(), ifMatchKey{}, version))
+			}
+		}
 		switch r.Method {
 		case http.MethodPost:
 			w = &successStatus{ResponseWriter: w, status: http.StatusCreated}
@@ -251,9 +280,96 @@ func (s *successStatus) Write(b []byte) (int, error) {
 
 func (s *successStatus) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// writeError answers a failed call with its HTTP status and a JSON error body.
-func writeError(w http.ResponseWriter, st *status.Status) {
-	writeJSON(w, httpStatusOf(st.Code()), bodyOf(st))
+// writeError answers a failed call with its HTTP status and a JSON error body; conditional says that
+// its expected version came from If-Match.
+func writeError(w http.ResponseWriter, st *status.Status, conditional bool) {
+	writeJSON(w, httpStatusOf(st, conditional), bodyOf(st))
+}
+
+// ---- conditional requests (RFC 9110, section 13) ----
+//
+// A row's version is its entity tag: every response of one versioned item carries it as a strong ETag
+// ("3"), and PUT, PATCH and DELETE take it back in If-Match, which becomes the request message's
+// expected_version, the condition the service already enforces. So a mismatch changes nothing, as
+// with expected_version in a body, and only the status differs: 412 here, 409 there (httpStatusOf).
+
+// ifMatchKey holds a request's If-Match in its context: the version it names, or 0 for "*".
+type ifMatchKey struct{}
+
+// versionCondition returns the version a request's If-Match names; ok is false without one, and for
+// "*", which any existing row matches and so adds no condition to the call.
+func versionCondition(ctx context.Context) (version int64, ok bool) {
+	version, _ = ctx.Value(ifMatchKey{}).(int64)
+	return version, version > 0
+}
+
+// parseIfMatch reads an If-Match value: "*" (0), or one strong entity tag holding a version ("3").
+// A list of tags, or a weak one (which strong comparison never matches), cannot be a version condition.
+func parseIfMatch(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "*":
+		return 0, nil
+	case strings.Contains(v, ","):
+		return 0, errors.New(`must be "*" or one entity tag, not a list`)
+	case strings.HasPrefix(v, "W/"):
+		return 0, errors.New(`must be a strong entity tag as ETag gives it, such as "3": a weak one never matches`)
+	}
+	// Our tags are versions in canonical decimal: any other tag ("03", "abc") is none of ours.
+	n, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64)
+	if err != nil || n < 1 || v != etag(n) {
+		return 0, errors.New(`must be "*" or an entity tag as ETag gives it, a version in quotes such as "3"`)
+	}
+	return n, nil
+}
+
+// etag is a version as a strong entity tag.
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// conditionalConn is the gateway's way to the gRPC server: it moves a request's If-Match onto the
+// request message's expected_version, whatever route and binding (path, query, body) made the message.
+type conditionalConn struct{ *grpc.ClientConn }
+
+func (c conditionalConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	if version, ok := versionCondition(ctx); ok {
+		if err := expectVersion(args.(proto.Message).ProtoReflect(), version); err != nil {
+			return err
+		}
+	}
+	return c.ClientConn.Invoke(ctx, method, args, reply, opts...)
+}
+
+// expectVersion sets m's expected_version to version: refused when m has no such field (the call has
+// no version to match), or when the body named another.
+func expectVersion(m protoreflect.Message, version int64) error {
+	f := m.Descriptor().Fields().ByName("expected_version")
+	if f == nil || f.Kind() != protoreflect.Int64Kind {
+		return grpcapi.Status(flexdb.InvalidField("If-Match", `names a version, and this call has none to match: send "*" or no If-Match`)).Err()
+	}
+	if body := m.Get(f).Int(); body != 0 && body != version {
+		return grpcapi.Status(flexdb.InvalidField("If-Match", "names version %d, and expected_version %d", version, body)).Err()
+	}
+	m.Set(f, protoreflect.ValueOfInt64(version))
+	return nil
+}
+
+// setETag gives a response of one versioned item (a field holding a message with a version) its
+// version as a strong entity tag. Lists, empty responses and unversioned items get none.
+func setETag(_ context.Context, w http.ResponseWriter, resp proto.Message) error {
+	m := resp.ProtoReflect()
+	fields := m.Descriptor().Fields()
+	for i := range fields.Len() {
+		f := fields.Get(i)
+		if f.Message() == nil || f.Cardinality() == protoreflect.Repeated || !m.Has(f) {
+			continue
+		}
+		item := m.Get(f).Message()
+		if v := item.Descriptor().Fields().ByName("version"); v != nil && v.Kind() == protoreflect.Int64Kind {
+			w.Header().Set("ETag", etag(item.Get(v).Int()))
+			return nil
+		}
+	}
+	return nil
 }
 
 // writeHTTPError answers a request that never reached a call (no route, wrong method, ...).

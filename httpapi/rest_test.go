@@ -245,7 +245,7 @@ func TestBodiesOverTheLimitGet413(t *testing.T) {
 			if r.status != tc.status {
 				t.Fatalf("%d bytes: %d %s, want %d", len(tc.body), r.status, r.body, tc.status)
 			}
-			if tc.status == http.StatusRequestEntityTooLarge && field(decode(t, r.body), "code") != "INVALID_ARGUMENT" {
+			if tc.status == http.StatusRequestEntityTooLarge && field(decode(t, r.body), "code") != "RESOURCE_EXHAUSTED" {
 				t.Errorf("413 without a JSON error body: %s", r.body)
 			}
 		})
@@ -307,7 +307,7 @@ func TestCORS(t *testing.T) {
 		}
 		for header, want := range map[string][]string{
 			"Access-Control-Allow-Methods": {"GET", "POST", "PUT", "DELETE"},
-			"Access-Control-Allow-Headers": {"authorization", "content-type", "x-request-id"},
+			"Access-Control-Allow-Headers": {"authorization", "content-type", "x-request-id", "if-match"},
 		} {
 			for _, v := range want {
 				if !strings.Contains(strings.ToLower(h.Get(header)), strings.ToLower(v)) {

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 )
 
 // Options tune the HTTP server.
@@ -147,7 +148,8 @@ func bodyLimit(max int64) func(http.Handler) http.Handler {
 func writeBodyError(w http.ResponseWriter, err error) {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Code: "INVALID_ARGUMENT", Message: fmt.Sprintf("the request body is larger than %d bytes", tooBig.Limit)})
+		// RESOURCE_EXHAUSTED, as gRPC names a message over its limit.
+		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Code: codeName(codes.ResourceExhausted), Message: fmt.Sprintf("request too large: the body is larger than %d bytes", tooBig.Limit)})
 		return
 	}
 	writeJSON(w, http.StatusBadRequest, errorBody{Code: "INVALID_ARGUMENT", Message: "the request body could not be read"})

@@ -28,6 +28,13 @@ type Limits struct {
 // is a short text but a 100,000-digit number.
 const maxNumberDigits = 1000
 
+// TooLargeError is a document over Limits.MaxBytes: too large, whatever else it may be.
+type TooLargeError struct{ Size, Limit int }
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("is %d bytes, more than the limit of %d", e.Size, e.Limit)
+}
+
 // Canonical checks that text is one JSON object within lim and returns its canonical text. The error
 // says what is wrong in words fit for a field violation.
 func Canonical(text string, lim Limits) (string, error) {
@@ -54,7 +61,7 @@ func Parse(text string, lim Limits) (any, error) {
 
 func parse(text string, lim Limits) (any, error) {
 	if lim.MaxBytes > 0 && len(text) > lim.MaxBytes {
-		return nil, fmt.Errorf("is %d bytes, more than the limit of %d", len(text), lim.MaxBytes)
+		return nil, &TooLargeError{Size: len(text), Limit: lim.MaxBytes}
 	}
 	if !utf8.ValidString(text) {
 		return nil, errors.New("is not valid UTF-8")

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"net/mail"
 	"regexp"
 	"strconv"
@@ -42,6 +43,7 @@ type check struct {
 	principal  flexdb.Principal
 	lim        Limits
 	violations []flexdb.FieldViolation
+	tooLarge   bool // a violation is of a size limit: the request is refused as too large
 }
 
 func (c *check) add(field, description string) {
@@ -58,6 +60,9 @@ func (c *check) err() error {
 	c.principal = p
 	if len(c.violations) == 0 {
 		return nil
+	}
+	if c.tooLarge {
+		return flexdb.TooLarge(c.violations...)
 	}
 	return flexdb.Invalid(c.violations...)
 }
@@ -165,6 +170,8 @@ func (c *check) document(field, v string, emptyIsEmpty bool) string {
 	}
 	canon, err := jsondoc.Canonical(v, c.lim.Document)
 	if err != nil {
+		var big *jsondoc.TooLargeError
+		c.tooLarge = c.tooLarge || errors.As(err, &big)
 		c.add(field, err.Error())
 		return ""
 	}

@@ -65,14 +65,16 @@ func (s *Service) UpdateNodeType(ctx context.Context, u NodeTypeUpdate) (*flexdb
 	return s.store.UpdateNodeType(ctx, u)
 }
 
-func (s *Service) DeleteNodeType(ctx context.Context, tenantID, id string, cascade bool) error {
+// DeleteNodeType, like every delete, happens only at expectedVersion when that is not 0.
+func (s *Service) DeleteNodeType(ctx context.Context, tenantID, id string, cascade bool, expectedVersion int64) error {
 	c := s.check(ctx, "DeleteNodeType")
 	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
+	c.version("expected_version", expectedVersion)
 	if err := c.err(); err != nil {
 		return err
 	}
-	return s.store.DeleteNodeType(ctx, tenantID, id, cascade)
+	return s.store.DeleteNodeType(ctx, tenantID, id, cascade, expectedVersion)
 }
 
 func (s *Service) ListNodeTypes(ctx context.Context, tenantID string, p PageRequest) (flexdb.Page[flexdb.NodeType], error) {
@@ -198,14 +200,15 @@ func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string, exp
 	return updated, err
 }
 
-func (s *Service) DeleteNode(ctx context.Context, tenantID, id string) error {
+func (s *Service) DeleteNode(ctx context.Context, tenantID, id string, expectedVersion int64) error {
 	c := s.check(ctx, "DeleteNode")
 	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
+	c.version("expected_version", expectedVersion)
 	if err := c.err(); err != nil {
 		return err
 	}
-	return s.store.DeleteNode(ctx, tenantID, id)
+	return s.store.DeleteNode(ctx, tenantID, id, expectedVersion)
 }
 
 func (s *Service) ListNodes(ctx context.Context, tenantID string, f NodeFilter, p PageRequest) (flexdb.Page[flexdb.Node], error) {
@@ -264,14 +267,15 @@ func (s *Service) UpdateRelationship(ctx context.Context, u RelationshipUpdate) 
 	return s.store.UpdateRelationship(ctx, u)
 }
 
-func (s *Service) DeleteRelationship(ctx context.Context, tenantID, id string) error {
+func (s *Service) DeleteRelationship(ctx context.Context, tenantID, id string, expectedVersion int64) error {
 	c := s.check(ctx, "DeleteRelationship")
 	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
+	c.version("expected_version", expectedVersion)
 	if err := c.err(); err != nil {
 		return err
 	}
-	return s.store.DeleteRelationship(ctx, tenantID, id)
+	return s.store.DeleteRelationship(ctx, tenantID, id, expectedVersion)
 }
 
 func (s *Service) ListRelationships(ctx context.Context, tenantID string, f RelationshipFilter, p PageRequest) (flexdb.Page[flexdb.Relationship], error) {

@@ -90,7 +90,7 @@ func TestNodeWritesAreOneStatement(t *testing.T) {
 	}
 
 	t.Run("an update of a node deleted since is NotFound", func(t *testing.T) {
-		if err := svc.DeleteNode(ctx, tenant.ID, first.ID); err != nil {
+		if err := svc.DeleteNode(ctx, tenant.ID, first.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.UpdateNode(ctx, tenant.ID, first.ID, `{"n": 5}`, 0); flexdb.CodeOf(err) != flexdb.NotFound {

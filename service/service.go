@@ -78,13 +78,14 @@ func (s *Service) UpdateTenant(ctx context.Context, u TenantUpdate) (*flexdb.Ten
 	return s.store.UpdateTenant(ctx, u)
 }
 
-func (s *Service) DeleteTenant(ctx context.Context, id string) error {
+func (s *Service) DeleteTenant(ctx context.Context, id string, expectedVersion int64) error {
 	c := s.check(ctx, "DeleteTenant")
 	id = c.id("id", id)
+	c.version("expected_version", expectedVersion)
 	if err := c.err(); err != nil {
 		return err
 	}
-	return s.store.DeleteTenant(ctx, id)
+	return s.store.DeleteTenant(ctx, id, expectedVersion)
 }
 
 func (s *Service) ListTenants(ctx context.Context, p PageRequest) (flexdb.Page[flexdb.Tenant], error) {
@@ -135,13 +136,14 @@ func (s *Service) UpdateUser(ctx context.Context, u UserUpdate) (*flexdb.User, e
 	return s.store.UpdateUser(ctx, u)
 }
 
-func (s *Service) DeleteUser(ctx context.Context, id string) error {
+func (s *Service) DeleteUser(ctx context.Context, id string, expectedVersion int64) error {
 	c := s.check(ctx, "DeleteUser")
 	id = c.id("id", id)
+	c.version("expected_version", expectedVersion)
 	if err := c.err(); err != nil {
 		return err
 	}
-	return s.store.DeleteUser(ctx, id)
+	return s.store.DeleteUser(ctx, id, expectedVersion)
 }
 
 func (s *Service) ListUsers(ctx context.Context, p PageRequest) (flexdb.Page[flexdb.User], error) {

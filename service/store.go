@@ -12,17 +12,20 @@ import (
 // Errors are *flexdb.Error: NotFound for an id that does not exist within the given tenant (an id of
 // another tenant does not exist there), AlreadyExists for a unique key taken, FailedPrecondition for a
 // refused delete, Internal for faults. Every method is one transaction.
+//
+// A delete's non-zero expectedVersion makes it conditional, as ExpectedVersion makes an update: the
+// store answers Aborted, deleting nothing, when the row is at another version.
 type Store interface {
 	CreateTenant(ctx context.Context, t *flexdb.Tenant) error
 	GetTenant(ctx context.Context, id string) (*flexdb.Tenant, error)
 	UpdateTenant(ctx context.Context, u TenantUpdate) (*flexdb.Tenant, error)
-	DeleteTenant(ctx context.Context, id string) error
+	DeleteTenant(ctx context.Context, id string, expectedVersion int64) error
 	ListTenants(ctx context.Context, q ListQuery) ([]flexdb.Tenant, int, error)
 
 	CreateUser(ctx context.Context, u *flexdb.User) error
 	GetUser(ctx context.Context, id string) (*flexdb.User, error)
 	UpdateUser(ctx context.Context, u UserUpdate) (*flexdb.User, error)
-	DeleteUser(ctx context.Context, id string) error
+	DeleteUser(ctx context.Context, id string, expectedVersion int64) error
 	ListUsers(ctx context.Context, q ListQuery) ([]flexdb.User, int, error)
 
 	AddMember(ctx context.Context, m *flexdb.Membership) error
@@ -35,7 +38,7 @@ type Store interface {
 	UpdateNodeType(ctx context.Context, u NodeTypeUpdate) (*flexdb.NodeType, error)
 	// DeleteNodeType refuses with FailedPrecondition while nodes of the type exist, unless cascade is
 	// set: then those nodes and their relationships go too.
-	DeleteNodeType(ctx context.Context, tenantID, id string, cascade bool) error
+	DeleteNodeType(ctx context.Context, tenantID, id string, cascade bool, expectedVersion int64) error
 	ListNodeTypes(ctx context.Context, tenantID string, q ListQuery) ([]flexdb.NodeType, int, error)
 
 	// CreateNode inserts n only if its node type exists at typeVersion, the version whose schema the
@@ -46,13 +49,13 @@ type Store interface {
 	// an update with no Data keeps the row's data (and needs neither NodeTypeID nor TypeVersion).
 	UpdateNode(ctx context.Context, u NodeUpdate) (*flexdb.Node, error)
 	// DeleteNode removes the node and every relationship that starts or ends at it.
-	DeleteNode(ctx context.Context, tenantID, id string) error
+	DeleteNode(ctx context.Context, tenantID, id string, expectedVersion int64) error
 	ListNodes(ctx context.Context, tenantID string, f NodeFilter, q ListQuery) ([]flexdb.Node, int, error)
 
 	CreateRelationship(ctx context.Context, r *flexdb.Relationship) error
 	GetRelationship(ctx context.Context, tenantID, id string) (*flexdb.Relationship, error)
 	UpdateRelationship(ctx context.Context, u RelationshipUpdate) (*flexdb.Relationship, error)
-	DeleteRelationship(ctx context.Context, tenantID, id string) error
+	DeleteRelationship(ctx context.Context, tenantID, id string, expectedVersion int64) error
 	ListRelationships(ctx context.Context, tenantID string, f RelationshipFilter, q ListQuery) ([]flexdb.Relationship, int, error)
 
 	// CreateAPIKey answers NotFound when the tenant, or the membership of a member's key, is missing.

@@ -47,19 +47,24 @@ func (s *Store) UpdateTenant(ctx context.Context, u service.TenantUpdate) (*flex
 		u.ID, optional(u.Slug), optional(u.Name), optional(u.Status), u.At, u.ExpectedVersion))
 	switch {
 	case isNoRows(err):
-		return nil, conflict(u.ExpectedVersion, func() (int64, error) {
-			t, err := s.GetTenant(ctx, u.ID)
-			return t.Version, err
-		}, "tenant", u.ID)
+		return nil, conflict(u.ExpectedVersion, s.tenantVersion(ctx, u.ID), "tenant", u.ID)
 	case err != nil:
 		return nil, s.slugTaken(err, u.Slug)
 	}
 	return &t, nil
 }
 
-func (s *Store) DeleteTenant(ctx context.Context, id string) error {
-	n, err := s.db.writer().Exec(ctx, "DELETE FROM tenants WHERE id = $1", id)
-	return affected(n, err, notFound("tenant %s not found", id), "delete tenant")
+// tenantVersion reads a tenant's version, for conflict.
+func (s *Store) tenantVersion(ctx context.Context, id string) func() (int64, error) {
+	return func() (int64, error) {
+		t, err := s.GetTenant(ctx, id)
+		return t.Version, err
+	}
+}
+
+func (s *Store) DeleteTenant(ctx context.Context, id string, expectedVersion int64) error {
+	n, err := s.db.writer().Exec(ctx, "DELETE FROM tenants WHERE id = $1 AND (version = $2 OR $2 = 0)", id, expectedVersion)
+	return deleted(n, err, expectedVersion, s.tenantVersion(ctx, id), notFound("tenant %s not found", id), "tenant", id)
 }
 
 func (s *Store) ListTenants(ctx context.Context, q service.ListQuery) ([]flexdb.Tenant, int, error) {
@@ -107,19 +112,24 @@ func (s *Store) UpdateUser(ctx context.Context, up service.UserUpdate) (*flexdb.
 		up.ID, optional(up.Email), optional(up.DisplayName), up.At, up.ExpectedVersion))
 	switch {
 	case isNoRows(err):
-		return nil, conflict(up.ExpectedVersion, func() (int64, error) {
-			u, err := s.GetUser(ctx, up.ID)
-			return u.Version, err
-		}, "user", up.ID)
+		return nil, conflict(up.ExpectedVersion, s.userVersion(ctx, up.ID), "user", up.ID)
 	case err != nil:
 		return nil, s.emailTaken(err, up.Email)
 	}
 	return &u, nil
 }
 
-func (s *Store) DeleteUser(ctx context.Context, id string) error {
-	n, err := s.db.writer().Exec(ctx, "DELETE FROM users WHERE id = $1", id)
-	return affected(n, err, notFound("user %s not found", id), "delete user")
+// userVersion reads a user's version, for conflict.
+func (s *Store) userVersion(ctx context.Context, id string) func() (int64, error) {
+	return func() (int64, error) {
+		u, err := s.GetUser(ctx, id)
+		return u.Version, err
+	}
+}
+
+func (s *Store) DeleteUser(ctx context.Context, id string, expectedVersion int64) error {
+	n, err := s.db.writer().Exec(ctx, "DELETE FROM users WHERE id = $1 AND (version = $2 OR $2 = 0)", id, expectedVersion)
+	return deleted(n, err, expectedVersion, s.userVersion(ctx, id), notFound("user %s not found", id), "user", id)
 }
 
 func (s *Store) ListUsers(ctx context.Context, q service.ListQuery) ([]flexdb.User, int, error) {

@@ -50,31 +50,38 @@ func (s *Store) UpdateNodeType(ctx context.Context, u service.NodeTypeUpdate) (*
 		u.TenantID, u.ID, optional(u.Name), optional(u.Description), optional(u.Schema), u.At, u.ExpectedVersion))
 	switch {
 	case isNoRows(err):
-		return nil, conflict(u.ExpectedVersion, func() (int64, error) {
-			t, err := s.GetNodeType(ctx, u.TenantID, u.ID)
-			return t.Version, err
-		}, "node type", u.ID)
+		return nil, conflict(u.ExpectedVersion, s.nodeTypeVersion(ctx, u.TenantID, u.ID), "node type", u.ID)
 	case err != nil:
 		return nil, s.nodeTypeWriteFailed(ctx, err, u.TenantID, u.Name)
 	}
 	return &t, nil
 }
 
-func (s *Store) DeleteNodeType(ctx context.Context, tenantID, id string, cascade bool) error {
-	missing := notFound("node type %s not found", id)
+// nodeTypeVersion reads a node type's version, for conflict.
+func (s *Store) nodeTypeVersion(ctx context.Context, tenantID, id string) func() (int64, error) {
+	return func() (int64, error) {
+		t, err := s.GetNodeType(ctx, tenantID, id)
+		return t.Version, err
+	}
+}
+
+func (s *Store) DeleteNodeType(ctx context.Context, tenantID, id string, cascade bool, expectedVersion int64) error {
+	const del = "DELETE FROM node_types WHERE tenant_id = $1 AND id = $2 AND (version = $3 OR $3 = 0)"
+	missing, version := notFound("node type %s not found", id), s.nodeTypeVersion(ctx, tenantID, id)
 	if !cascade {
-		n, err := s.db.writer().Exec(ctx, "DELETE FROM node_types WHERE tenant_id = $1 AND id = $2", tenantID, id)
+		n, err := s.db.writer().Exec(ctx, del, tenantID, id, expectedVersion)
 		if s.db.violated(err) == foreignKeyViolation {
 			return s.typeInUse(ctx, tenantID, id)
 		}
-		return affected(n, err, missing, "delete node type")
+		return deleted(n, err, expectedVersion, version, missing, "node type", id)
 	}
+	// A type at another version than expected fails the transaction, so its nodes stay too.
 	return s.db.inTx(ctx, func(q querier) error {
 		if _, err := q.Exec(ctx, "DELETE FROM nodes WHERE tenant_id = $1 AND node_type_id = $2", tenantID, id); err != nil {
 			return fault(err, "delete nodes of node type")
 		}
-		n, err := q.Exec(ctx, "DELETE FROM node_types WHERE tenant_id = $1 AND id = $2", tenantID, id)
-		return affected(n, err, missing, "delete node type")
+		n, err := q.Exec(ctx, del, tenantID, id, expectedVersion)
+		return deleted(n, err, expectedVersion, version, missing, "node type", id)
 	})
 }
 
@@ -146,9 +153,12 @@ func (s *Store) UpdateNode(ctx context.Context, u service.NodeUpdate) (*flexdb.N
 	return &n, nil
 }
 
-func (s *Store) DeleteNode(ctx context.Context, tenantID, id string) error {
-	n, err := s.db.writer().Exec(ctx, "DELETE FROM nodes WHERE tenant_id = $1 AND id = $2", tenantID, id)
-	return affected(n, err, notFound("node %s not found", id), "delete node")
+func (s *Store) DeleteNode(ctx context.Context, tenantID, id string, expectedVersion int64) error {
+	n, err := s.db.writer().Exec(ctx, "DELETE FROM nodes WHERE tenant_id = $1 AND id = $2 AND (version = $3 OR $3 = 0)", tenantID, id, expectedVersion)
+	return deleted(n, err, expectedVersion, func() (int64, error) {
+		x, err := s.GetNode(ctx, tenantID, id)
+		return x.Version, err
+	}, notFound("node %s not found", id), "node", id)
 }
 
 func (s *Store) ListNodes(ctx context.Context, tenantID string, f service.NodeFilter, q service.ListQuery) ([]flexdb.Node, int, error) {
@@ -202,19 +212,24 @@ func (s *Store) UpdateRelationship(ctx context.Context, u service.RelationshipUp
 		u.TenantID, u.ID, optional(u.Type), optional(u.Data), u.At, u.ExpectedVersion))
 	switch {
 	case isNoRows(err):
-		return nil, conflict(u.ExpectedVersion, func() (int64, error) {
-			r, err := s.GetRelationship(ctx, u.TenantID, u.ID)
-			return r.Version, err
-		}, "relationship", u.ID)
+		return nil, conflict(u.ExpectedVersion, s.relationshipVersion(ctx, u.TenantID, u.ID), "relationship", u.ID)
 	case err != nil:
 		return nil, fault(err, "update relationship")
 	}
 	return &x, nil
 }
 
-func (s *Store) DeleteRelationship(ctx context.Context, tenantID, id string) error {
-	n, err := s.db.writer().Exec(ctx, "DELETE FROM relationships WHERE tenant_id = $1 AND id = $2", tenantID, id)
-	return affected(n, err, notFound("relationship %s not found", id), "delete relationship")
+// relationshipVersion reads a relationship's version, for conflict.
+func (s *Store) relationshipVersion(ctx context.Context, tenantID, id string) func() (int64, error) {
+	return func() (int64, error) {
+		r, err := s.GetRelationship(ctx, tenantID, id)
+		return r.Version, err
+	}
+}
+
+func (s *Store) DeleteRelationship(ctx context.Context, tenantID, id string, expectedVersion int64) error {
+	n, err := s.db.writer().Exec(ctx, "DELETE FROM relationships WHERE tenant_id = $1 AND id = $2 AND (version = $3 OR $3 = 0)", tenantID, id, expectedVersion)
+	return deleted(n, err, expectedVersion, s.relationshipVersion(ctx, tenantID, id), notFound("relationship %s not found", id), "relationship", id)
 }
 
 func (s *Store) ListRelationships(ctx context.Context, tenantID string, f service.RelationshipFilter, q service.ListQuery) ([]flexdb.Relationship, int, error) {

@@ -148,8 +148,9 @@ func affected(n int64, err error, missing error, what string) error {
 	return nil
 }
 
-// conflict explains an update that matched no row: the row is missing (NotFound, from get), or at
-// another version than the one expected (Aborted). get runs on this error path only.
+// conflict explains an update or a conditional delete that matched no row: the row is missing
+// (NotFound, from get), or at another version than the one expected (Aborted). get runs on this error
+// path only.
 func conflict(expected int64, get func() (int64, error), what, id string) error {
 	v, err := get()
 	switch {
@@ -158,10 +159,19 @@ func conflict(expected int64, get func() (int64, error), what, id string) error 
 	case expected != 0 && v != expected:
 		return stale(what, id, v, expected)
 	}
-	return flexdb.Errorf(flexdb.Aborted, "%s %s changed during the update: read it again and retry", what, id)
+	return flexdb.Errorf(flexdb.Aborted, "%s %s changed during the call: read it again and retry", what, id)
 }
 
-// stale answers an update expecting a version the row is no longer at.
+// deleted is affected for a delete that may expect a version (0: any): when it matched no row, the row
+// is missing (NotFound) or at another version (Aborted, with nothing deleted).
+func deleted(n int64, err error, expected int64, get func() (int64, error), missing error, what, id string) error {
+	if err != nil || n > 0 || expected == 0 {
+		return affected(n, err, missing, "delete "+what)
+	}
+	return conflict(expected, get, what, id)
+}
+
+// stale answers a write expecting a version the row is no longer at.
 func stale(what, id string, current, expected int64) error {
 	return flexdb.Errorf(flexdb.Aborted, "%s %s is at version %d, not the expected %d: read it again and retry", what, id, current, expected)
 }

@@ -46,14 +46,14 @@ var tenantSpecs = []spec{
 	}},
 	{"delete then get is NotFound", func(t *testing.T, f *fixture) {
 		x := f.tenant()
-		must(t, f.s.DeleteTenant(f.ctx, x.ID))
+		must(t, f.s.DeleteTenant(f.ctx, x.ID, 0))
 		_, err := f.s.GetTenant(f.ctx, x.ID)
 		wantCode(t, err, flexdb.NotFound)
 	}},
 	{"get and delete of an unknown id are NotFound", func(t *testing.T, f *fixture) {
 		_, err := f.s.GetTenant(f.ctx, newID())
 		wantCode(t, err, flexdb.NotFound)
-		wantCode(t, f.s.DeleteTenant(f.ctx, newID()), flexdb.NotFound)
+		wantCode(t, f.s.DeleteTenant(f.ctx, newID(), 0), flexdb.NotFound)
 	}},
 	{"a second tenant with a taken slug is AlreadyExists", func(t *testing.T, f *fixture) {
 		x := f.tenant()
@@ -119,14 +119,14 @@ var userSpecs = []spec{
 	}},
 	{"delete then get is NotFound", func(t *testing.T, f *fixture) {
 		x := f.user()
-		must(t, f.s.DeleteUser(f.ctx, x.ID))
+		must(t, f.s.DeleteUser(f.ctx, x.ID, 0))
 		_, err := f.s.GetUser(f.ctx, x.ID)
 		wantCode(t, err, flexdb.NotFound)
 	}},
 	{"get and delete of an unknown id are NotFound", func(t *testing.T, f *fixture) {
 		_, err := f.s.GetUser(f.ctx, newID())
 		wantCode(t, err, flexdb.NotFound)
-		wantCode(t, f.s.DeleteUser(f.ctx, newID()), flexdb.NotFound)
+		wantCode(t, f.s.DeleteUser(f.ctx, newID(), 0), flexdb.NotFound)
 	}},
 	{"a second user with a taken email is AlreadyExists", func(t *testing.T, f *fixture) {
 		x := f.user()

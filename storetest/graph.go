@@ -46,7 +46,7 @@ var nodeTypeSpecs = []spec{
 	}},
 	{"delete then get is NotFound", func(t *testing.T, f *fixture) {
 		x := f.nodeType(f.tenant().ID)
-		must(t, f.s.DeleteNodeType(f.ctx, x.TenantID, x.ID, false))
+		must(t, f.s.DeleteNodeType(f.ctx, x.TenantID, x.ID, false, 0))
 		_, err := f.s.GetNodeType(f.ctx, x.TenantID, x.ID)
 		wantCode(t, err, flexdb.NotFound)
 	}},
@@ -54,8 +54,8 @@ var nodeTypeSpecs = []spec{
 		x := f.tenant()
 		_, err := f.s.GetNodeType(f.ctx, x.ID, newID())
 		wantCode(t, err, flexdb.NotFound)
-		wantCode(t, f.s.DeleteNodeType(f.ctx, x.ID, newID(), false), flexdb.NotFound)
-		wantCode(t, f.s.DeleteNodeType(f.ctx, x.ID, newID(), true), flexdb.NotFound)
+		wantCode(t, f.s.DeleteNodeType(f.ctx, x.ID, newID(), false, 0), flexdb.NotFound)
+		wantCode(t, f.s.DeleteNodeType(f.ctx, x.ID, newID(), true, 0), flexdb.NotFound)
 	}},
 	{"create in an unknown tenant is NotFound", func(t *testing.T, f *fixture) {
 		x := newNodeType(newID())
@@ -144,7 +144,7 @@ var nodeSpecs = []spec{
 	}},
 	{"delete then get is NotFound", func(t *testing.T, f *fixture) {
 		x := f.node(f.nodeType(f.tenant().ID))
-		must(t, f.s.DeleteNode(f.ctx, x.TenantID, x.ID))
+		must(t, f.s.DeleteNode(f.ctx, x.TenantID, x.ID, 0))
 		_, err := f.s.GetNode(f.ctx, x.TenantID, x.ID)
 		wantCode(t, err, flexdb.NotFound)
 	}},
@@ -152,7 +152,7 @@ var nodeSpecs = []spec{
 		x := f.tenant()
 		_, err := f.s.GetNode(f.ctx, x.ID, newID())
 		wantCode(t, err, flexdb.NotFound)
-		wantCode(t, f.s.DeleteNode(f.ctx, x.ID, newID()), flexdb.NotFound)
+		wantCode(t, f.s.DeleteNode(f.ctx, x.ID, newID(), 0), flexdb.NotFound)
 	}},
 	{"create with an unknown node type or in an unknown tenant is NotFound", func(t *testing.T, f *fixture) {
 		nt := f.nodeType(f.tenant().ID)
@@ -258,7 +258,7 @@ var relationshipSpecs = []spec{
 		nt := f.nodeType(f.tenant().ID)
 		a, b := f.node(nt), f.node(nt)
 		x := f.rel(a, b, "knows")
-		must(t, f.s.DeleteRelationship(f.ctx, x.TenantID, x.ID))
+		must(t, f.s.DeleteRelationship(f.ctx, x.TenantID, x.ID, 0))
 		_, err := f.s.GetRelationship(f.ctx, x.TenantID, x.ID)
 		wantCode(t, err, flexdb.NotFound)
 		for _, n := range []*flexdb.Node{a, b} {
@@ -270,7 +270,7 @@ var relationshipSpecs = []spec{
 		x := f.tenant()
 		_, err := f.s.GetRelationship(f.ctx, x.ID, newID())
 		wantCode(t, err, flexdb.NotFound)
-		wantCode(t, f.s.DeleteRelationship(f.ctx, x.ID, newID()), flexdb.NotFound)
+		wantCode(t, f.s.DeleteRelationship(f.ctx, x.ID, newID(), 0), flexdb.NotFound)
 	}},
 	{"create with a missing endpoint is NotFound, naming the field", func(t *testing.T, f *fixture) {
 		n := f.node(f.nodeType(f.tenant().ID))

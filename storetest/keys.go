@@ -122,7 +122,7 @@ var keySpecs = []spec{
 		f.member(x.ID, v.ID)
 		byRemoval, byDeletion, serviceKey := f.key(x.ID, u.ID, ""), f.key(x.ID, v.ID, ""), f.key(x.ID, "", flexdb.RoleMember)
 		must(t, f.s.RemoveMember(f.ctx, x.ID, u.ID))
-		must(t, f.s.DeleteUser(f.ctx, v.ID))
+		must(t, f.s.DeleteUser(f.ctx, v.ID, 0))
 		for _, k := range []*flexdb.APIKey{byRemoval, byDeletion} {
 			_, err := f.s.KeyPrincipal(f.ctx, k.Hash)
 			wantCode(t, err, flexdb.Unauthenticated)
@@ -132,7 +132,7 @@ var keySpecs = []spec{
 	{"deleting a tenant removes its keys, and no other tenant's", func(t *testing.T, f *fixture) {
 		x, y := f.tenant(), f.tenant()
 		gone, kept := f.key(x.ID, "", flexdb.RoleMember), f.key(y.ID, "", flexdb.RoleMember)
-		must(t, f.s.DeleteTenant(f.ctx, x.ID))
+		must(t, f.s.DeleteTenant(f.ctx, x.ID, 0))
 		_, err := f.s.KeyPrincipal(f.ctx, gone.Hash)
 		wantCode(t, err, flexdb.Unauthenticated)
 		_, _, err = f.s.ListAPIKeys(f.ctx, x.ID, service.ListQuery{Limit: 10})

@@ -40,7 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) service.Store) {
 		{"Cascades", cascadeSpecs},
 		{"TenantIsolation", isolationSpecs},
 		{"APIKeys", keySpecs},
-		{"ConditionalUpdates", versionSpecs},
+		{"ConditionalWrites", versionSpecs},
 		{"Concurrency", concurrencySpecs},
 	} {
 		t.Run(g.name, func(t *testing.T) {

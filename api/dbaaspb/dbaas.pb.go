@@ -538,10 +538,12 @@ func (x *UpdateTenantResponse) GetTenant() *Tenant {
 
 // Deletes the tenant with all of its node types, nodes, relationships and memberships.
 type DeleteTenantRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// When set, the delete happens only if the tenant is at this version; otherwise ABORTED.
+	ExpectedVersion int64 `protobuf:"varint,2,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *DeleteTenantRequest) Reset() {
@@ -579,6 +581,13 @@ func (x *DeleteTenantRequest) GetId() string {
 		return x.Id
 	}
 	return ""
+}
+
+func (x *DeleteTenantRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type DeleteTenantResponse struct {
@@ -1165,10 +1174,12 @@ func (x *UpdateUserResponse) GetUser() *User {
 }
 
 type DeleteUserRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// When set, the delete happens only if the user is at this version; otherwise ABORTED.
+	ExpectedVersion int64 `protobuf:"varint,2,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *DeleteUserRequest) Reset() {
@@ -1206,6 +1217,13 @@ func (x *DeleteUserRequest) GetId() string {
 		return x.Id
 	}
 	return ""
+}
+
+func (x *DeleteUserRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type DeleteUserResponse struct {
@@ -2081,12 +2099,14 @@ func (x *UpdateNodeTypeResponse) GetNodeType() *NodeType {
 // Refused with FAILED_PRECONDITION while nodes of the type exist, unless cascade is set, which deletes
 // them (and their relationships) too.
 type DeleteNodeTypeRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	TenantId      string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
-	Cascade       bool                   `protobuf:"varint,3,opt,name=cascade,proto3" json:"cascade,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	TenantId string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	Cascade  bool                   `protobuf:"varint,3,opt,name=cascade,proto3" json:"cascade,omitempty"`
+	// When set, the delete happens only if the node type is at this version; otherwise ABORTED.
+	ExpectedVersion int64 `protobuf:"varint,4,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *DeleteNodeTypeRequest) Reset() {
@@ -2138,6 +2158,13 @@ func (x *DeleteNodeTypeRequest) GetCascade() bool {
 		return x.Cascade
 	}
 	return false
+}
+
+func (x *DeleteNodeTypeRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type DeleteNodeTypeResponse struct {
@@ -2691,11 +2718,13 @@ func (x *UpdateNodeResponse) GetNode() *Node {
 
 // Deletes the node and every relationship that starts or ends at it.
 type DeleteNodeRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	TenantId      string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	TenantId string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	// When set, the delete happens only if the node is at this version; otherwise ABORTED.
+	ExpectedVersion int64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *DeleteNodeRequest) Reset() {
@@ -2740,6 +2769,13 @@ func (x *DeleteNodeRequest) GetTenantId() string {
 		return x.TenantId
 	}
 	return ""
+}
+
+func (x *DeleteNodeRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type DeleteNodeResponse struct {
@@ -3340,11 +3376,13 @@ func (x *UpdateRelationshipResponse) GetRelationship() *Relationship {
 }
 
 type DeleteRelationshipRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	TenantId      string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	TenantId string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	// When set, the delete happens only if the relationship is at this version; otherwise ABORTED.
+	ExpectedVersion int64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *DeleteRelationshipRequest) Reset() {
@@ -3389,6 +3427,13 @@ func (x *DeleteRelationshipRequest) GetTenantId() string {
 		return x.TenantId
 	}
 	return ""
+}
+
+func (x *DeleteRelationshipRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type DeleteRelationshipResponse struct {
@@ -4119,9 +4164,10 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x06status\x18\x04 \x01(\tR\x06status\x12)\n" +
 	"\x10expected_version\x18\x05 \x01(\x03R\x0fexpectedVersion\"=\n" +
 	"\x14UpdateTenantResponse\x12%\n" +
-	"\x06tenant\x18\x01 \x01(\v2\r.dbaas.TenantR\x06tenant\"%\n" +
+	"\x06tenant\x18\x01 \x01(\v2\r.dbaas.TenantR\x06tenant\"P\n" +
 	"\x13DeleteTenantRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x16\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12)\n" +
+	"\x10expected_version\x18\x02 \x01(\x03R\x0fexpectedVersion\"\x16\n" +
 	"\x14DeleteTenantResponse\"G\n" +
 	"\x12ListTenantsRequest\x121\n" +
 	"\n" +
@@ -4162,9 +4208,10 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12)\n" +
 	"\x10expected_version\x18\x04 \x01(\x03R\x0fexpectedVersion\"5\n" +
 	"\x12UpdateUserResponse\x12\x1f\n" +
-	"\x04user\x18\x01 \x01(\v2\v.dbaas.UserR\x04user\"#\n" +
+	"\x04user\x18\x01 \x01(\v2\v.dbaas.UserR\x04user\"N\n" +
 	"\x11DeleteUserRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x14\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12)\n" +
+	"\x10expected_version\x18\x02 \x01(\x03R\x0fexpectedVersion\"\x14\n" +
 	"\x12DeleteUserResponse\"E\n" +
 	"\x10ListUsersRequest\x121\n" +
 	"\n" +
@@ -4227,11 +4274,12 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x06schema\x18\x05 \x01(\tR\x06schema\x12)\n" +
 	"\x10expected_version\x18\x06 \x01(\x03R\x0fexpectedVersion\"F\n" +
 	"\x16UpdateNodeTypeResponse\x12,\n" +
-	"\tnode_type\x18\x01 \x01(\v2\x0f.dbaas.NodeTypeR\bnodeType\"^\n" +
+	"\tnode_type\x18\x01 \x01(\v2\x0f.dbaas.NodeTypeR\bnodeType\"\x89\x01\n" +
 	"\x15DeleteNodeTypeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12\x18\n" +
-	"\acascade\x18\x03 \x01(\bR\acascade\"\x18\n" +
+	"\acascade\x18\x03 \x01(\bR\acascade\x12)\n" +
+	"\x10expected_version\x18\x04 \x01(\x03R\x0fexpectedVersion\"\x18\n" +
 	"\x16DeleteNodeTypeResponse\"f\n" +
 	"\x14ListNodeTypesRequest\x12\x1b\n" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x121\n" +
@@ -4273,10 +4321,11 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x04data\x18\x03 \x01(\tR\x04data\x12)\n" +
 	"\x10expected_version\x18\x04 \x01(\x03R\x0fexpectedVersion\"5\n" +
 	"\x12UpdateNodeResponse\x12\x1f\n" +
-	"\x04node\x18\x01 \x01(\v2\v.dbaas.NodeR\x04node\"@\n" +
+	"\x04node\x18\x01 \x01(\v2\v.dbaas.NodeR\x04node\"k\n" +
 	"\x11DeleteNodeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
-	"\ttenant_id\x18\x02 \x01(\tR\btenantId\"\x14\n" +
+	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12)\n" +
+	"\x10expected_version\x18\x03 \x01(\x03R\x0fexpectedVersion\"\x14\n" +
 	"\x12DeleteNodeResponse\"\x84\x01\n" +
 	"\x10ListNodesRequest\x12\x1b\n" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12 \n" +
@@ -4322,10 +4371,11 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x04data\x18\x04 \x01(\tR\x04data\x12)\n" +
 	"\x10expected_version\x18\x05 \x01(\x03R\x0fexpectedVersion\"U\n" +
 	"\x1aUpdateRelationshipResponse\x127\n" +
-	"\frelationship\x18\x01 \x01(\v2\x13.dbaas.RelationshipR\frelationship\"H\n" +
+	"\frelationship\x18\x01 \x01(\v2\x13.dbaas.RelationshipR\frelationship\"s\n" +
 	"\x19DeleteRelationshipRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
-	"\ttenant_id\x18\x02 \x01(\tR\btenantId\"\x1c\n" +
+	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12)\n" +
+	"\x10expected_version\x18\x03 \x01(\x03R\x0fexpectedVersion\"\x1c\n" +
 	"\x1aDeleteRelationshipResponse\"\xe3\x01\n" +
 	"\x18ListRelationshipsRequest\x12\x1b\n" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12$\n" +
