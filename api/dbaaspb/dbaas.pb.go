@@ -1849,7 +1849,8 @@ type CreateNodeTypeRequest struct {
 	// Optional: up to 2,000 characters.
 	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
 	// A JSON Schema as a JSON object; empty means {} (any object). Draft 2020-12 unless $schema names another;
-	// formats are asserted; $ref only within the schema. At most 1 MiB and 64 levels deep.
+	// formats are asserted; $ref only within the schema. At most 1 MiB and 64 levels deep (the server's
+	// default document limits).
 	Schema        string `protobuf:"bytes,4,opt,name=schema,proto3" json:"schema,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2519,7 +2520,8 @@ type CreateNodeRequest struct {
 	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	// Required: a node type of the tenant.
 	NodeTypeId string `protobuf:"bytes,2,opt,name=node_type_id,json=nodeTypeId,proto3" json:"node_type_id,omitempty"`
-	// A JSON object; empty means {}. At most 1 MiB and 64 levels deep; it must satisfy the type's schema.
+	// A JSON object that satisfies the type's schema; empty means {}. At most 1 MiB and 64 levels deep (the
+	// server's default document limits).
 	Data          string `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2730,8 +2732,8 @@ type UpdateNodeRequest struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Required: the tenant it belongs to.
 	TenantId string `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
-	// The new document: a JSON object, at most 1 MiB and 64 levels deep, satisfying the type's schema; empty
-	// keeps the current one.
+	// The new document: a JSON object that satisfies the type's schema, at most 1 MiB and 64 levels deep by
+	// default; empty keeps the current one.
 	Data string `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
 	// When set, the update happens only if the node is at this version; otherwise ABORTED. Read, change,
 	// and write back with the version read, and no concurrent update is ever lost. 0 means any version.
@@ -3184,7 +3186,7 @@ type CreateRelationshipRequest struct {
 	TargetNodeId string `protobuf:"bytes,3,opt,name=target_node_id,json=targetNodeId,proto3" json:"target_node_id,omitempty"`
 	// Required: up to 200 characters, not blank, no control characters.
 	RelationshipType string `protobuf:"bytes,4,opt,name=relationship_type,json=relationshipType,proto3" json:"relationship_type,omitempty"`
-	// A JSON object; empty means {}. At most 1 MiB and 64 levels deep.
+	// A JSON object; empty means {}. At most 1 MiB and 64 levels deep (the server's default document limits).
 	Data          string `protobuf:"bytes,5,opt,name=data,proto3" json:"data,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3411,7 +3413,8 @@ type UpdateRelationshipRequest struct {
 	TenantId string `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	// A new type, up to 200 characters; empty keeps the current one.
 	RelationshipType string `protobuf:"bytes,3,opt,name=relationship_type,json=relationshipType,proto3" json:"relationship_type,omitempty"`
-	// New data, a JSON object of at most 1 MiB and 64 levels deep, replacing the old whole; empty keeps it.
+	// New data, a JSON object (at most 1 MiB and 64 levels deep by default) that replaces the old whole;
+	// empty keeps it.
 	Data string `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
 	// When set, the update happens only if the relationship is at this version; otherwise ABORTED. 0 means
 	// any version; negative is INVALID_ARGUMENT.
