@@ -44,9 +44,12 @@ generate: proto
 
 # OUT is where the proto's generated files go: the tree itself, or (check-generated) a scratch copy.
 OUT ?= .
+# grpcapi/dbaas.protoset is the proto's descriptors with their comments (source info), which the
+# generated Go code drops; server reflection serves it, so that grpcurl describe shows the comments.
 proto: tools
-	mkdir -p $(OUT)/httpapi
+	mkdir -p $(OUT)/httpapi $(OUT)/grpcapi
 	PATH=$(BIN):$$PATH protoc -I proto -I $(PROTOC_INCLUDE) \
+		--include_source_info --descriptor_set_out=$(OUT)/grpcapi/dbaas.protoset \
 		--go_out=$(OUT) --go_opt=module=github.com/flexdb/flexdb \
 		--go-grpc_out=$(OUT) --go-grpc_opt=module=github.com/flexdb/flexdb \
 		--grpc-gateway_out=$(OUT) --grpc-gateway_opt=module=github.com/flexdb/flexdb \
@@ -63,6 +66,7 @@ check-generated:
 	@scratch=$$(mktemp -d) && trap 'rm -rf $$scratch' EXIT && \
 	$(MAKE) -s proto OUT=$$scratch && \
 	diff -r $$scratch/api api && diff $$scratch/httpapi/openapi.swagger.json httpapi/openapi.swagger.json && \
+	cmp $$scratch/grpcapi/dbaas.protoset grpcapi/dbaas.protoset && \
 	echo "generated code is current"
 
 # The Swagger UI and ReDoc files embedded by docsui, copied from the npm packages pinned in

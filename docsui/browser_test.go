@@ -52,10 +52,10 @@ func TestPagesRenderInChromium(t *testing.T) {
 			`data-path="/tenants/{id}"`,
 			`id="operations-RelationshipService-RelationshipService_ListRelationships"`,
 		}},
-		{"/redoc", []string{
-			">TenantService_CreateTenant<",
+		{"/redoc", []string{ // an operation's section, headed by its summary (the proto's comment)
+			`id="operation/TenantService_CreateTenant"`,
 			">/tenants/{id}<",
-			">RelationshipService_ListRelationships<",
+			`id="operation/RelationshipService_ListRelationships"`,
 		}},
 	} {
 		t.Run(strings.TrimPrefix(tc.page, "/"), func(t *testing.T) {

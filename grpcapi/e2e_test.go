@@ -29,7 +29,10 @@ import (
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -2021,6 +2024,57 @@ func TestReflectionListsTheServices(t *testing.T) {
 		check(t, len(r.GetFileDescriptorResponse().GetFileDescriptorProto()) > 0, "no file for dbaas.NodeService: %v", r)
 		must(t, stream.CloseSend())
 	})
+}
+
+// Reflection serves the proto's comments, so that grpcurl describe shows the API's documentation: for
+// every file of the proto, what a v1 reflection client receives holds, declaration by declaration, the
+// comment the proto has. A name outside the proto (the health service) still resolves.
+func TestReflectionServesTheProtosComments(t *testing.T) {
+	eachEngine(t, func(t *testing.T, c *client) {
+		grpcapi.DocumentedFiles.RangeFiles(func(want protoreflect.FileDescriptor) bool {
+			symbol := want.Services().Get(0).FullName()
+			served := reflectedFiles(t, c.conn, symbol)
+			grpcapi.WalkDeclarations(want, func(d protoreflect.Descriptor) {
+				wantComment := want.SourceLocations().ByDescriptor(d).LeadingComments
+				got, err := served.FindDescriptorByName(d.FullName())
+				if err != nil {
+					t.Errorf("reflection's files for %s have no %s: %v", symbol, d.FullName(), err)
+					return
+				}
+				gotComment := got.ParentFile().SourceLocations().ByDescriptor(got).LeadingComments
+				check(t, gotComment != "" && gotComment == wantComment, "%s: reflection serves the comment %q, want %q",
+					d.FullName(), gotComment, wantComment)
+			})
+			return true
+		})
+		health := reflectedFiles(t, c.conn, "grpc.health.v1.Health")
+		_, err := health.FindDescriptorByName("grpc.health.v1.Health.Check")
+		check(t, err == nil, "reflection does not describe grpc.health.v1.Health: %v", err)
+	})
+}
+
+// reflectedFiles asks the server's reflection (v1, as grpcurl does) for the file declaring symbol, and
+// builds it with the files it imports, which come in the same answer.
+func reflectedFiles(t *testing.T, conn *grpc.ClientConn, symbol protoreflect.FullName) *protoregistry.Files {
+	t.Helper()
+	stream, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(t.Context())
+	must(t, err)
+	must(t, stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_FileContainingSymbol{
+		FileContainingSymbol: string(symbol)}}))
+	r, err := stream.Recv()
+	must(t, err)
+	must(t, stream.CloseSend())
+	set := &descriptorpb.FileDescriptorSet{}
+	for _, raw := range r.GetFileDescriptorResponse().GetFileDescriptorProto() {
+		fdp := &descriptorpb.FileDescriptorProto{}
+		must(t, proto.Unmarshal(raw, fdp))
+		set.File = append(set.File, fdp)
+	}
+	files, err := protodesc.NewFiles(set)
+	if err != nil {
+		t.Fatalf("reflection's files for %s do not build: %v (answer: %v)", symbol, err, r)
+	}
+	return files
 }
 
 func TestHealthAnswersServing(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/reflection"
 )
 
 // Options tune the gRPC server.
@@ -28,8 +27,8 @@ type Options struct {
 	Metrics              prometheus.Registerer
 }
 
-// NewServer returns a gRPC server with the dbaas services, server reflection and the standard health
-// service (serving), every call passing through the middleware. Call Health().Shutdown() when draining.
+// NewServer returns a gRPC server with the dbaas services, server reflection (with the proto's comments)
+// and the standard health service (serving), every call passing through the middleware. Call Health().Shutdown() when draining.
 func NewServer(svc *service.Service, log *slog.Logger, opts Options) (*grpc.Server, *health.Server) {
 	m := newMiddleware(log, opts)
 	serverOpts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(m.unary), grpc.ChainStreamInterceptor(m.stream),
@@ -43,7 +42,7 @@ func NewServer(svc *service.Service, log *slog.Logger, opts Options) (*grpc.Serv
 
 	s := grpc.NewServer(serverOpts...)
 	Register(s, svc)
-	reflection.Register(s)
+	registerReflection(s)
 	h := health.NewServer()
 	healthpb.RegisterHealthServer(s, h)
 	return s, h

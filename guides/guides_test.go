@@ -413,6 +413,25 @@ func TestDevelopmentMode(t *testing.T) {
 			}
 		}
 	})
+	t.Run("grpcurl describe shows the proto's comments", func(t *testing.T) {
+		// A comment line right above the declaration: reflection serves the proto's documentation.
+		cases := []struct{ name, symbol, declaration string }{
+			{"a service", "dbaas.NodeService", `service NodeService \{`},
+			{"an RPC", "dbaas.NodeService", `rpc CreateNode \(`},
+			{"a field", "dbaas.CreateNodeRequest", `string data = 3;`},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				out, err := exec.Command(grpcurl, "-plaintext", s.grpc, "describe", tc.symbol).CombinedOutput()
+				if err != nil {
+					t.Fatalf("grpcurl describe %s: %v\n%s", tc.symbol, err, out)
+				}
+				if !regexp.MustCompile(`//[^\n]*\S[^\n]*\n\s*` + tc.declaration).Match(out) {
+					t.Errorf("grpcurl describe %s shows no comment above %s:\n%s", tc.symbol, tc.declaration, out)
+				}
+			})
+		}
+	})
 	guides := []string{"INSOMNIA_GUIDE.md", "CLIENT_INTEGRATION.md"}
 	for _, g := range guides {
 		t.Run(g, func(t *testing.T) { runGuide(t, g, s, "") })
