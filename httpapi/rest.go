@@ -70,6 +70,7 @@ func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		pb.RegisterTenantServiceHandler, pb.RegisterUserServiceHandler, pb.RegisterNodeTypeServiceHandler,
 		pb.RegisterNodeServiceHandler, pb.RegisterRelationshipServiceHandler, pb.RegisterKeyServiceHandler,
+		pb.RegisterRoleServiceHandler,
 	} {
 		if err := register(ctx, mux, conn); err != nil {
 			return nil, err
