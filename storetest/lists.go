@@ -84,6 +84,17 @@ var listers = []struct {
 			return ids(items, keyID), total, err
 		}, want
 	}},
+	{"roles", func(f *fixture, n int) (idList, []string) {
+		tenant := f.tenant().ID
+		var want []string
+		for range n {
+			want = append(want, f.role(tenant, "nodes.read").ID)
+		}
+		return func(q service.ListQuery) ([]string, int, error) {
+			items, total, err := f.s.ListRoles(f.ctx, tenant, q)
+			return ids(items, roleID), total, err
+		}, want
+	}},
 	{"relationships", func(f *fixture, n int) (idList, []string) {
 		nt := f.nodeType(f.tenant().ID)
 		a, b := f.node(nt), f.node(nt)
@@ -285,6 +296,10 @@ func tenantLists(f *fixture, tenant string) map[string]idList {
 		"API keys": func(q service.ListQuery) ([]string, int, error) {
 			items, total, err := f.s.ListAPIKeys(f.ctx, tenant, q)
 			return ids(items, keyID), total, err
+		},
+		"roles": func(q service.ListQuery) ([]string, int, error) {
+			items, total, err := f.s.ListRoles(f.ctx, tenant, q)
+			return ids(items, roleID), total, err
 		},
 		"relationships": func(q service.ListQuery) ([]string, int, error) {
 			items, total, err := f.s.ListRelationships(f.ctx, tenant, service.RelationshipFilter{}, q)
