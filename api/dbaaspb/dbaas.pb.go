@@ -3565,8 +3565,8 @@ type ApiKey struct {
 	Name     string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	// Set for a member's key; empty for a service key.
 	UserId string `protobuf:"bytes,4,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	// The service key's role ("owner", "admin", "member" or "viewer"); empty for a member's key, whose
-	// calls take the role the member has at the time of each call.
+	// The service key's role (built-in, or a name the tenant defines with RoleService); empty for a
+	// member's key, whose calls take the role the member has at the time of each call.
 	Role      string                 `protobuf:"bytes,5,opt,name=role,proto3" json:"role,omitempty"`
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Unset while the key is valid.
