@@ -98,8 +98,8 @@ var builtinRoles = map[string][]Permission{
 	flexdb.RoleOwner:  TenantPermissions,
 }
 
-// IsBuiltinRole reports whether a role name is one of the four every tenant has.
-func IsBuiltinRole(name string) bool { _, ok := builtinRoles[name]; return ok }
+// isBuiltinRole reports whether a role name is one of the four every tenant has.
+func isBuiltinRole(name string) bool { _, ok := builtinRoles[name]; return ok }
 
 // grants returns what role grants, given the tenant's definition of it (nil when there is none): a
 // built-in role its fixed set, any other name what its definition lists.

@@ -85,7 +85,7 @@ func (s *Service) ListRoles(ctx context.Context, tenantID string, p PageRequest)
 // roleGrants is what role grants in the tenant now: a built-in role's fixed set, a defined role's
 // permissions, nothing for a name the tenant has not defined.
 func (s *Service) roleGrants(ctx context.Context, tenantID, role string) ([]Permission, error) {
-	if IsBuiltinRole(role) {
+	if isBuiltinRole(role) {
 		return grants(role, nil), nil
 	}
 	r, err := s.store.GetRole(ctx, tenantID, role)
@@ -122,7 +122,7 @@ func (c *check) mayGrant(ps []Permission, what string) error {
 // are fixed.
 func (c *check) roleName(field, v string) {
 	c.text(field, v, c.lim.NameChars, true)
-	if IsBuiltinRole(v) {
+	if isBuiltinRole(v) {
 		c.add(field, "is the built-in role "+v+", whose permissions are fixed; choose another name")
 	}
 }
