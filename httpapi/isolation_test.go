@@ -38,7 +38,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// access is what a call needs, as the README states it, written here independently of service.Permissions.
+// access is what a call needs, as the README states it, written here independently of service.Calls.
 type access int
 
 const (
