@@ -32,6 +32,9 @@ type Principal struct {
 	UserID       string
 	Role         string
 	TenantStatus string // of TenantID, when the key was last checked
+	// RolePermissions are what the tenant's definition of Role grants, read with the key; nil for a
+	// built-in role (whose permissions the service knows) and for a role the tenant has not defined.
+	RolePermissions []string
 }
 
 // Platform reports whether p may act on every tenant.

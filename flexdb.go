@@ -11,7 +11,8 @@ const (
 	TenantSuspended = "suspended"
 )
 
-// Membership roles, strongest first.
+// The built-in membership roles, strongest first. A role is free text: any other name is a role the
+// tenant may define (Role), which grants nothing until it does.
 const (
 	RoleOwner  = "owner"
 	RoleAdmin  = "admin"
@@ -49,6 +50,18 @@ type Membership struct {
 	UserID   string
 	Role     string
 	Status   string
+}
+
+// Role is a role a tenant defined: what a membership or key of that name may do. ID orders the tenant's
+// roles by creation for paging; Name is the key clients use.
+type Role struct {
+	ID          string
+	TenantID    string
+	Name        string
+	Permissions []string // sorted, without repeats
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int64
 }
 
 // NodeType declares a kind of document within a tenant; Schema is a JSON Schema every node must satisfy.

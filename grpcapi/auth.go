@@ -108,7 +108,7 @@ func RateLimited(st *status.Status) bool {
 }
 
 // auditTarget reads the tenant and the object a mutation touched: the request's tenant_id, and the id
-// of the object in the response, else the request's id (or user_id for memberships). A call on a tenant
+// of the object in the response, else the request's id (or user_id for memberships, name for roles). A call on a tenant
 // itself acts in that tenant: the one it names, or for a create the one it made.
 func auditTarget(req, resp any) (tenant, id string) {
 	get := func(m protoreflect.Message, name string) string {
@@ -123,6 +123,9 @@ func auditTarget(req, resp any) (tenant, id string) {
 		tenant, id = get(m, "tenant_id"), get(m, "id")
 		if id == "" {
 			id = get(m, "user_id")
+		}
+		if id == "" { // a role, whose name is its key
+			id = get(m, "name")
 		}
 		onTenant = tenant == "" && strings.HasSuffix(string(m.Descriptor().Name()), "TenantRequest")
 	}

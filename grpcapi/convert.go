@@ -38,6 +38,11 @@ func memberPB(m *flexdb.Membership) *pb.TenantUser {
 	return &pb.TenantUser{TenantId: m.TenantID, UserId: m.UserID, Role: m.Role, Status: m.Status}
 }
 
+func rolePB(r *flexdb.Role) *pb.Role {
+	return &pb.Role{TenantId: r.TenantID, Name: r.Name, Permissions: r.Permissions,
+		CreatedAt: timestamppb.New(r.CreatedAt), UpdatedAt: timestamppb.New(r.UpdatedAt), Version: r.Version}
+}
+
 func nodeTypePB(t *flexdb.NodeType) *pb.NodeType {
 	return &pb.NodeType{Id: t.ID, TenantId: t.TenantID, Name: t.Name, Description: t.Description, Schema: t.Schema,
 		CreatedAt: timestamppb.New(t.CreatedAt), UpdatedAt: timestamppb.New(t.UpdatedAt), Version: t.Version}

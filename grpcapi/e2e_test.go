@@ -50,6 +50,7 @@ type client struct {
 	pb.NodeTypeServiceClient
 	pb.NodeServiceClient
 	pb.RelationshipServiceClient
+	pb.RoleServiceClient
 	conn *grpc.ClientConn
 	logs *flexdbtest.LogBuffer
 }
@@ -77,6 +78,7 @@ func startLogging(t testing.TB, cfg sqlstore.Config, logTo io.Writer) *client {
 		NodeTypeServiceClient:     pb.NewNodeTypeServiceClient(conn),
 		NodeServiceClient:         pb.NewNodeServiceClient(conn),
 		RelationshipServiceClient: pb.NewRelationshipServiceClient(conn),
+		RoleServiceClient:         pb.NewRoleServiceClient(conn),
 		conn:                      conn,
 	}
 }
@@ -128,6 +130,13 @@ func (c *client) addMember(t testing.TB, tenantID, userID string) {
 	t.Helper()
 	_, err := c.AddUserToTenant(context.Background(), &pb.AddUserToTenantRequest{TenantId: tenantID, UserId: userID})
 	must(t, err)
+}
+
+func (c *client) newRole(t testing.TB, tenantID string) *pb.Role {
+	t.Helper()
+	r, err := c.CreateRole(context.Background(), &pb.CreateRoleRequest{TenantId: tenantID, Name: unique("Role"), Permissions: []string{"nodes.read", "nodes.write"}})
+	must(t, err)
+	return r.Role
 }
 
 func (c *client) newNodeType(t testing.TB, tenantID, schema string) *pb.NodeType {
@@ -415,7 +424,7 @@ var rpcCases = []rpcCase{
 	{name: "CreateUser/keeps the email in lower case", code: codes.OK,
 		call: func(ctx context.Context, t *testing.T, w *world) error {
 			local := unique("grace")
-			r, err := w.CreateUser(ctx, &pb.CreateUserRequest{Email: strings.ToUpper(local) + "@Example.COM"})
+			r, err := w.CreateUser(ctx, &pb.CreateUserRequest{Email: strings.ToUpper(local) + "@Example.COM", DisplayName: "Grace"})
 			if err == nil {
 				check(t, r.User.Email == local+"@example.com", "email = %q", r.User.Email)
 			}
@@ -426,6 +435,12 @@ var rpcCases = []rpcCase{
 			_, err := w.CreateUser(ctx, &pb.CreateUserRequest{DisplayName: "Nobody"})
 			return err
 		}},
+	{name: "CreateUser/requires a display_name, as the original did", code: codes.InvalidArgument, fields: []string{"display_name"},
+		msg: "display_name: is required",
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.CreateUser(ctx, &pb.CreateUserRequest{Email: unique("nameless") + "@example.com"})
+			return err
+		}},
 	{name: "CreateUser/refuses an email that is not an address, and a long display name", code: codes.InvalidArgument,
 		fields: []string{"email", "display_name"},
 		call: func(ctx context.Context, t *testing.T, w *world) error {
@@ -434,12 +449,12 @@ var rpcCases = []rpcCase{
 		}},
 	{name: "CreateUser/refuses an email already taken", code: codes.AlreadyExists, msg: "email",
 		call: func(ctx context.Context, t *testing.T, w *world) error {
-			_, err := w.CreateUser(ctx, &pb.CreateUserRequest{Email: w.user.Email})
+			_, err := w.CreateUser(ctx, &pb.CreateUserRequest{Email: w.user.Email, DisplayName: "Again"})
 			return err
 		}},
 	{name: "CreateUser/refuses an email already taken in another case", code: codes.AlreadyExists,
 		call: func(ctx context.Context, t *testing.T, w *world) error {
-			_, err := w.CreateUser(ctx, &pb.CreateUserRequest{Email: strings.ToUpper(w.user.Email)})
+			_, err := w.CreateUser(ctx, &pb.CreateUserRequest{Email: strings.ToUpper(w.user.Email), DisplayName: "Again"})
 			return err
 		}},
 	{name: "GetUser/returns the user", code: codes.OK,
@@ -466,6 +481,16 @@ var rpcCases = []rpcCase{
 			r, err := w.UpdateUser(ctx, &pb.UpdateUserRequest{Id: before.Id, DisplayName: "Renamed"})
 			if err == nil {
 				check(t, r.User.DisplayName == "Renamed" && r.User.Email == before.Email && r.User.Version == 2, "user = %v", r.User)
+			}
+			return err
+		}},
+	{name: "UpdateUser/with an empty display_name keeps the old one", code: codes.OK,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			before := w.newUser(t)
+			email := unique("moved") + "@example.com"
+			r, err := w.UpdateUser(ctx, &pb.UpdateUserRequest{Id: before.Id, Email: email})
+			if err == nil {
+				check(t, r.User.DisplayName == before.DisplayName && r.User.Email == email && r.User.Version == 2, "user = %v", r.User)
 			}
 			return err
 		}},
@@ -537,9 +562,22 @@ var rpcCases = []rpcCase{
 			}
 			return err
 		}},
-	{name: "AddUserToTenant/refuses an unknown role", code: codes.InvalidArgument, fields: []string{"role"},
+	{name: "AddUserToTenant/keeps any role verbatim, and ListTenantUsers returns it so", code: codes.OK,
 		call: func(ctx context.Context, t *testing.T, w *world) error {
-			_, err := w.AddUserToTenant(ctx, &pb.AddUserToTenantRequest{TenantId: w.tenant.Id, UserId: w.newUser(t).Id, Role: "king"})
+			const role = "King of the Hill ✓ (EU)"
+			u := w.newUser(t)
+			r, err := w.AddUserToTenant(ctx, &pb.AddUserToTenantRequest{TenantId: w.tenant.Id, UserId: u.Id, Role: role})
+			if err == nil {
+				check(t, r.TenantUser.Role == role, "role = %q", r.TenantUser.Role)
+				l, err := w.ListTenantUsers(ctx, &pb.ListTenantUsersRequest{TenantId: w.tenant.Id, Pagination: &pb.Pagination{PageSize: 100}})
+				check(t, err == nil && slices.ContainsFunc(l.GetTenantUsers(), func(m *pb.TenantUser) bool { return m.UserId == u.Id && m.Role == role }),
+					"listed %v (%v), want %s with role %q", l.GetTenantUsers(), err, u.Id, role)
+			}
+			return err
+		}},
+	{name: "AddUserToTenant/refuses a role over 200 characters", code: codes.InvalidArgument, fields: []string{"role"},
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.AddUserToTenant(ctx, &pb.AddUserToTenantRequest{TenantId: w.tenant.Id, UserId: w.newUser(t).Id, Role: longName})
 			return err
 		}},
 	{name: "AddUserToTenant/requires tenant_id and user_id", code: codes.InvalidArgument, fields: []string{"tenant_id", "user_id"},
@@ -602,6 +640,139 @@ var rpcCases = []rpcCase{
 	{name: "ListTenantUsers/refuses a tenant_id that is not a UUID", code: codes.InvalidArgument, fields: []string{"tenant_id"},
 		call: func(ctx context.Context, t *testing.T, w *world) error {
 			_, err := w.ListTenantUsers(ctx, &pb.ListTenantUsersRequest{TenantId: w.notAUUID})
+			return err
+		}},
+
+	// ---- RoleService ----
+	{name: "CreateRole/defines a role with its permissions sorted, without repeats, at version 1", code: codes.OK,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			name := unique("Reviewer ✓")
+			r, err := w.CreateRole(ctx, &pb.CreateRoleRequest{TenantId: w.tenant.Id, Name: name, Permissions: []string{"nodes.write", "nodes.read", "nodes.write"}})
+			if err == nil {
+				x := r.Role
+				check(t, x.TenantId == w.tenant.Id && x.Name == name && slices.Equal(x.Permissions, []string{"nodes.read", "nodes.write"}) &&
+					x.Version == 1 && x.CreatedAt.IsValid(), "role = %v", x)
+			}
+			return err
+		}},
+	{name: "CreateRole/refuses a built-in role's name", code: codes.InvalidArgument, fields: []string{"name"}, msg: "built-in",
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.CreateRole(ctx, &pb.CreateRoleRequest{TenantId: w.tenant.Id, Name: "viewer", Permissions: []string{"nodes.write"}})
+			return err
+		}},
+	{name: "CreateRole/refuses an unknown permission and no name", code: codes.InvalidArgument, fields: []string{"name", "permissions"},
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.CreateRole(ctx, &pb.CreateRoleRequest{TenantId: w.tenant.Id, Permissions: []string{"nodes.read", "everything"}})
+			return err
+		}},
+	{name: "CreateRole/requires a permission", code: codes.InvalidArgument, fields: []string{"permissions"},
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.CreateRole(ctx, &pb.CreateRoleRequest{TenantId: w.tenant.Id, Name: unique("empty")})
+			return err
+		}},
+	{name: "CreateRole/refuses a name the tenant has defined", code: codes.AlreadyExists,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.CreateRole(ctx, &pb.CreateRoleRequest{TenantId: w.tenant.Id, Name: w.newRole(t, w.tenant.Id).Name, Permissions: []string{"nodes.read"}})
+			return err
+		}},
+	{name: "CreateRole/answers NotFound for an unknown tenant", code: codes.NotFound,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.CreateRole(ctx, &pb.CreateRoleRequest{TenantId: w.unknown, Name: unique("r"), Permissions: []string{"nodes.read"}})
+			return err
+		}},
+	{name: "GetRole/returns the role", code: codes.OK,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			x := w.newRole(t, w.tenant.Id)
+			r, err := w.GetRole(ctx, &pb.GetRoleRequest{TenantId: w.tenant.Id, Name: x.Name})
+			if err == nil {
+				check(t, proto.Equal(r.Role, x), "got %v, want %v", r.Role, x)
+			}
+			return err
+		}},
+	{name: "GetRole/answers NotFound for a built-in role, which is not defined", code: codes.NotFound,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.GetRole(ctx, &pb.GetRoleRequest{TenantId: w.tenant.Id, Name: "owner"})
+			return err
+		}},
+	{name: "GetRole/answers NotFound for another tenant's role", code: codes.NotFound,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.GetRole(ctx, &pb.GetRoleRequest{TenantId: w.tenant.Id, Name: w.newRole(t, w.other.Id).Name})
+			return err
+		}},
+	{name: "UpdateRole/replaces the permissions and grows the version by 1", code: codes.OK,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			x := w.newRole(t, w.tenant.Id)
+			r, err := w.UpdateRole(ctx, &pb.UpdateRoleRequest{TenantId: w.tenant.Id, Name: x.Name, Permissions: []string{"tenant.read"}, ExpectedVersion: 1})
+			if err == nil {
+				check(t, slices.Equal(r.Role.Permissions, []string{"tenant.read"}) && r.Role.Version == 2, "role = %v", r.Role)
+			}
+			return err
+		}},
+	{name: "UpdateRole/with no permissions keeps them", code: codes.OK,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			x := w.newRole(t, w.tenant.Id)
+			r, err := w.UpdateRole(ctx, &pb.UpdateRoleRequest{TenantId: w.tenant.Id, Name: x.Name})
+			if err == nil {
+				check(t, slices.Equal(r.Role.Permissions, x.Permissions) && r.Role.Version == 2, "role = %v, want permissions %v", r.Role, x.Permissions)
+			}
+			return err
+		}},
+	{name: "UpdateRole/refuses to redefine a built-in role", code: codes.InvalidArgument, fields: []string{"name"},
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.UpdateRole(ctx, &pb.UpdateRoleRequest{TenantId: w.tenant.Id, Name: "member", Permissions: []string{"keys.manage"}})
+			return err
+		}},
+	{name: "UpdateRole/refuses a stale expected_version", code: codes.Aborted,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			x := w.newRole(t, w.tenant.Id)
+			_, err := w.UpdateRole(ctx, &pb.UpdateRoleRequest{TenantId: w.tenant.Id, Name: x.Name, Permissions: []string{"tenant.read"}, ExpectedVersion: 7})
+			return err
+		}},
+	{name: "DeleteRole/deletes a role no one holds", code: codes.OK,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			x := w.newRole(t, w.tenant.Id)
+			_, err := w.DeleteRole(ctx, &pb.DeleteRoleRequest{TenantId: w.tenant.Id, Name: x.Name})
+			if err == nil {
+				_, err := w.GetRole(ctx, &pb.GetRoleRequest{TenantId: w.tenant.Id, Name: x.Name})
+				check(t, status.Code(err) == codes.NotFound, "GetRole after delete: %v", err)
+			}
+			return err
+		}},
+	{name: "DeleteRole/refuses while members hold the role, saying how many", code: codes.FailedPrecondition, msg: "held by 2 members",
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			x := w.newRole(t, w.tenant.Id)
+			for range 2 {
+				_, err := w.AddUserToTenant(ctx, &pb.AddUserToTenantRequest{TenantId: w.tenant.Id, UserId: w.newUser(t).Id, Role: x.Name})
+				must(t, err)
+			}
+			_, err := w.DeleteRole(ctx, &pb.DeleteRoleRequest{TenantId: w.tenant.Id, Name: x.Name})
+			return err
+		}},
+	{name: "DeleteRole/refuses a built-in role", code: codes.InvalidArgument, fields: []string{"name"},
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.DeleteRole(ctx, &pb.DeleteRoleRequest{TenantId: w.tenant.Id, Name: "admin"})
+			return err
+		}},
+	{name: "DeleteRole/answers NotFound for an undefined role", code: codes.NotFound,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.DeleteRole(ctx, &pb.DeleteRoleRequest{TenantId: w.tenant.Id, Name: unique("never")})
+			return err
+		}},
+	{name: "ListRoles/lists the tenant's roles and no other's", code: codes.OK,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			tenant := w.newTenant(t)
+			a, b := w.newRole(t, tenant.Id), w.newRole(t, tenant.Id)
+			w.newRole(t, w.other.Id)
+			r, err := w.ListRoles(ctx, &pb.ListRolesRequest{TenantId: tenant.Id})
+			if err == nil {
+				check(t, len(r.Roles) == 2 && proto.Equal(r.Roles[0], a) && proto.Equal(r.Roles[1], b) && r.Pagination.TotalCount == 2,
+					"roles = %v, want %v and %v", r.Roles, a, b)
+			}
+			return err
+		}},
+	{name: "ListRoles/answers NotFound for an unknown tenant", code: codes.NotFound,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			_, err := w.ListRoles(ctx, &pb.ListRolesRequest{TenantId: w.unknown})
 			return err
 		}},
 
@@ -1432,7 +1603,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			}},
 		{name: "CreateUser with an email too long", code: codes.InvalidArgument, fields: []string{"email"},
 			call: func(ctx context.Context, t *testing.T, w *world) error {
-				_, err := w.CreateUser(ctx, &pb.CreateUserRequest{Email: strings.Repeat("a", 250) + "@example.com"})
+				_, err := w.CreateUser(ctx, &pb.CreateUserRequest{Email: strings.Repeat("a", 250) + "@example.com", DisplayName: "Long"})
 				return err
 			}},
 		{name: "UpdateUser with a display name of control characters", code: codes.InvalidArgument, fields: []string{"display_name"},

@@ -12,7 +12,7 @@ import (
 	"google.golang.org/grpc"
 )
 
-// handlers implements the five dbaas services; each method only translates.
+// handlers implements the dbaas services; each method only translates.
 type handlers struct {
 	pb.UnimplementedTenantServiceServer
 	pb.UnimplementedUserServiceServer
@@ -20,6 +20,7 @@ type handlers struct {
 	pb.UnimplementedNodeServiceServer
 	pb.UnimplementedRelationshipServiceServer
 	pb.UnimplementedKeyServiceServer
+	pb.UnimplementedRoleServiceServer
 	svc *service.Service
 }
 
@@ -32,6 +33,7 @@ func Register(s grpc.ServiceRegistrar, svc *service.Service) {
 	pb.RegisterNodeServiceServer(s, h)
 	pb.RegisterRelationshipServiceServer(s, h)
 	pb.RegisterKeyServiceServer(s, h)
+	pb.RegisterRoleServiceServer(s, h)
 }
 
 // ---- tenants ----
@@ -128,6 +130,44 @@ func (h *handlers) ListTenantUsers(ctx context.Context, r *pb.ListTenantUsersReq
 		return nil, err
 	}
 	return &pb.ListTenantUsersResponse{TenantUsers: each(p.Items, memberPB), Pagination: pageResponse(p)}, nil
+}
+
+// ---- custom roles ----
+
+func (h *handlers) CreateRole(ctx context.Context, r *pb.CreateRoleRequest) (*pb.CreateRoleResponse, error) {
+	x, err := h.svc.CreateRole(ctx, r.TenantId, r.Name, r.Permissions)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CreateRoleResponse{Role: rolePB(x)}, nil
+}
+
+func (h *handlers) GetRole(ctx context.Context, r *pb.GetRoleRequest) (*pb.GetRoleResponse, error) {
+	x, err := h.svc.GetRole(ctx, r.TenantId, r.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetRoleResponse{Role: rolePB(x)}, nil
+}
+
+func (h *handlers) UpdateRole(ctx context.Context, r *pb.UpdateRoleRequest) (*pb.UpdateRoleResponse, error) {
+	x, err := h.svc.UpdateRole(ctx, service.RoleUpdate{TenantID: r.TenantId, Name: r.Name, Permissions: r.Permissions, ExpectedVersion: r.ExpectedVersion})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.UpdateRoleResponse{Role: rolePB(x)}, nil
+}
+
+func (h *handlers) DeleteRole(ctx context.Context, r *pb.DeleteRoleRequest) (*pb.DeleteRoleResponse, error) {
+	return &pb.DeleteRoleResponse{}, h.svc.DeleteRole(ctx, r.TenantId, r.Name)
+}
+
+func (h *handlers) ListRoles(ctx context.Context, r *pb.ListRolesRequest) (*pb.ListRolesResponse, error) {
+	p, err := h.svc.ListRoles(ctx, r.TenantId, pageRequest(r.Pagination))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ListRolesResponse{Roles: each(p.Items, rolePB), Pagination: pageResponse(p)}, nil
 }
 
 // ---- node types ----

@@ -107,7 +107,7 @@ func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 	} else {
 		m.log.Info("call", attrs...)
 	}
-	if err == nil && strings.HasPrefix(info.FullMethod, dbaasPrefix) && service.Writes(info.FullMethod[strings.LastIndexByte(info.FullMethod, '/')+1:]) {
+	if err == nil && strings.HasPrefix(info.FullMethod, dbaasPrefix) && service.Calls[info.FullMethod[strings.LastIndexByte(info.FullMethod, '/')+1:]].Writes {
 		tenant, id := auditTarget(req, resp)
 		m.log.Info("audit", "principal", who.Kind, "key_id", who.KeyID, "user_id", who.UserID,
 			"method", info.FullMethod, "tenant_id", tenant, "id", id, "request_id", reqID)

@@ -7,7 +7,7 @@ import (
 	"github.com/flexdb/flexdb/service"
 )
 
-// Every RPC of the proto declares the permission it needs; a new RPC without a declaration fails here
+// Every RPC of the proto declares the permission it needs and whether it writes; a new RPC without a declaration fails here
 // (and is refused at run time).
 func TestEveryRPCDeclaresAPermission(t *testing.T) {
 	services := pb.File_dbaas_dbaas_proto.Services()
@@ -16,13 +16,13 @@ func TestEveryRPCDeclaresAPermission(t *testing.T) {
 		methods := services.Get(i).Methods()
 		for j := 0; j < methods.Len(); j++ {
 			name := string(methods.Get(j).Name())
-			if _, ok := service.Permissions[name]; !ok {
-				t.Errorf("%s.%s declares no permission in service.Permissions", services.Get(i).Name(), name)
+			if _, ok := service.Calls[name]; !ok {
+				t.Errorf("%s.%s declares nothing in service.Calls", services.Get(i).Name(), name)
 			}
 			declared++
 		}
 	}
-	if declared != len(service.Permissions) {
-		t.Errorf("service.Permissions has %d entries for %d RPCs: remove the ones no RPC has", len(service.Permissions), declared)
+	if declared != len(service.Calls) {
+		t.Errorf("service.Calls has %d entries for %d RPCs: remove the ones no RPC has", len(service.Calls), declared)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flexdb/flexdb/service"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -92,4 +93,34 @@ func walkEnums(es protoreflect.EnumDescriptors, visit func(protoreflect.Descript
 			visit(e.Values().Get(j))
 		}
 	}
+}
+
+// Each RPC's comment names what it needs, as service.Calls declares it, so that a tenant defining a
+// custom role can read there which permission a call takes.
+func TestEveryRPCsCommentNamesItsPermission(t *testing.T) {
+	documented.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
+		for i := 0; i < fd.Services().Len(); i++ {
+			methods := fd.Services().Get(i).Methods()
+			for j := 0; j < methods.Len(); j++ {
+				m := methods.Get(j)
+				call, ok := service.Calls[string(m.Name())]
+				if !ok {
+					t.Errorf("%s declares no permission in service.Calls", m.FullName())
+					continue
+				}
+				want := "Needs: " + string(call.Permission) + " ("
+				switch call.Permission {
+				case service.Platform:
+					want = "Needs: the platform admin."
+				case service.Authenticated:
+					want = "Needs: any valid key."
+				}
+				comment := strings.Join(strings.Fields(fd.SourceLocations().ByDescriptor(m).LeadingComments), " ")
+				if !strings.Contains(comment, want) {
+					t.Errorf("%s's comment does not say %q:\n%s", m.FullName(), want, comment)
+				}
+			}
+		}
+		return true
+	})
 }

@@ -172,37 +172,57 @@ func TestRateLimitIsPerKey(t *testing.T) {
 	}
 }
 
-// A tenant key hands out at most its own role: as a key's role (CreateApiKey) and as a member's role
-// (AddUserToTenant). Otherwise an admin could make owners.
+// A tenant key hands out at most its own permissions: as a key's role (CreateApiKey), as a member's role
+// (AddUserToTenant) and as what a role grants (CreateRole). Otherwise an admin could make owners.
 func TestKeysGrantAtMostTheirOwnRole(t *testing.T) {
 	s := start(t, sqlite(t), defaultOptions)
+	lead := []string{"members.manage", "keys.manage", "roles.manage", "nodes.read", "nodes.write"} // a custom role
 	for _, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {
 			w := newTenancy(t, s)
 			for _, tc := range []struct {
-				granter, rpc, role string
-				want               codes.Code
+				granter string
+				grants  []string // for a custom granter: what its role grants
+				rpc     string
+				role    string // given; for CreateRole, the permission the new role grants
+				want    codes.Code
 			}{
-				{flexdb.RoleAdmin, "CreateApiKey", flexdb.RoleOwner, codes.PermissionDenied},
-				{flexdb.RoleAdmin, "CreateApiKey", flexdb.RoleAdmin, codes.OK},
-				{flexdb.RoleAdmin, "AddUserToTenant", flexdb.RoleOwner, codes.PermissionDenied},
-				{flexdb.RoleAdmin, "AddUserToTenant", flexdb.RoleAdmin, codes.OK},
-				{flexdb.RoleAdmin, "AddUserToTenant", flexdb.RoleViewer, codes.OK},
-				{flexdb.RoleOwner, "CreateApiKey", flexdb.RoleOwner, codes.OK},
-				{flexdb.RoleOwner, "AddUserToTenant", flexdb.RoleOwner, codes.OK},
+				{flexdb.RoleAdmin, nil, "CreateApiKey", flexdb.RoleOwner, codes.PermissionDenied},
+				{flexdb.RoleAdmin, nil, "CreateApiKey", flexdb.RoleAdmin, codes.OK},
+				{flexdb.RoleAdmin, nil, "AddUserToTenant", flexdb.RoleOwner, codes.PermissionDenied},
+				{flexdb.RoleAdmin, nil, "AddUserToTenant", flexdb.RoleAdmin, codes.OK},
+				{flexdb.RoleAdmin, nil, "AddUserToTenant", flexdb.RoleViewer, codes.OK},
+				{flexdb.RoleAdmin, nil, "CreateRole", "member_keys.manage", codes.PermissionDenied},
+				{flexdb.RoleAdmin, nil, "CreateRole", "keys.manage", codes.OK},
+				{flexdb.RoleOwner, nil, "CreateApiKey", flexdb.RoleOwner, codes.OK},
+				{flexdb.RoleOwner, nil, "AddUserToTenant", flexdb.RoleOwner, codes.OK},
+				{flexdb.RoleOwner, nil, "CreateRole", "member_keys.manage", codes.OK},
+				{"lead", lead, "AddUserToTenant", flexdb.RoleMember, codes.PermissionDenied}, // member reads node types
+				{"lead", lead, "AddUserToTenant", "undefined role", codes.OK},                // which grants nothing
+				{"lead", lead, "CreateApiKey", flexdb.RoleViewer, codes.PermissionDenied},
+				{"lead", lead, "CreateRole", "nodes.write", codes.OK},
+				{"lead", lead, "CreateRole", "node_types.write", codes.PermissionDenied},
 			} {
 				t.Run(tc.granter+"/"+tc.rpc+"/"+tc.role, func(t *testing.T) {
 					var template string
-					if tc.rpc == "CreateApiKey" {
+					switch tc.rpc {
+					case "CreateApiKey":
 						template = `{"tenant_id": "{{tenant}}", "name": "k", "role": "` + tc.role + `"}`
-					} else {
+					case "CreateRole":
+						template = `{"tenant_id": "{{tenant}}", "name": "{{new_name}}", "permissions": ["` + tc.role + `"]}`
+					default:
 						template = `{"tenant_id": "{{tenant}}", "user_id": "{{outsider}}", "role": "` + tc.role + `"}`
 					}
-					r := p.send(t, s, rpcNamed(t, tc.rpc), expand(template, w.get), w.caller(tc.granter).auth)
+					var granter caller
+					if tc.grants != nil {
+						granter = w.customCaller(tc.grants)
+					} else {
+						granter = w.caller(tc.granter)
+					}
+					r := p.send(t, s, rpcNamed(t, tc.rpc), expand(template, w.get), granter.auth)
 					if r.Code != tc.want {
 						t.Errorf("%s: %s (%s), want %s", tc.rpc, r.Code, r.Message, tc.want)
 					}
-
 				})
 			}
 		})

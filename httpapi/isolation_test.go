@@ -11,12 +11,15 @@ package httpapi_test
 // The families of cases, one behaviour each:
 //   - roles: in a tenant of its own, each role's key (and the platform admin) makes the call; it works
 //     when the role may make it, else PermissionDenied: a viewer writes nothing, a member manages no node
-//     types, keys or memberships, no tenant key makes a platform call (f, g, h);
+//     types, keys, roles or memberships, no tenant key makes a platform call (f, g, h);
+//   - custom roles: in a tenant of its own, a key whose role the tenant defined with exactly what the call
+//     needs makes it; one whose role grants every other permission, and one whose role the tenant never
+//     defined, are refused (i);
 //   - another tenant's ids: A's owner aims the call at B (a);
 //   - own tenant, another tenant's ids: A's owner names its own tenant and B's objects (a);
 //   - ids that do not exist, as the tenant or inside A (b);
 //   - no valid credentials: none, malformed, unknown, or a real key under another scheme (d);
-// then lists (c) and revocation (e).
+// then lists (c), revocation (e) and a role defined after its members got it (i).
 
 import (
 	"bytes"
@@ -35,7 +38,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// access is what a call needs, as the README states it, written here independently of service.Permissions.
+// access is what a call needs, as the README states it, written here independently of service.Calls.
 type access int
 
 const (
@@ -60,6 +63,29 @@ func mayCall(role string, a access) bool {
 	}
 	return roleRanks[role] >= accessRanks[a]
 }
+
+// needs are, for each call inside a tenant, the permissions a custom role must grant for the call's first
+// template to succeed: the call's own permission first, then what the request hands out (a key or a
+// member of role viewer, a role granting nodes.read), as the README states them.
+var needs = map[string][]string{
+	"GetTenant":            {"tenant.read"},
+	"AddUserToTenant":      {"members.manage", "tenant.read", "members.read", "roles.read", "node_types.read", "nodes.read", "relationships.read"},
+	"RemoveUserFromTenant": {"members.manage"}, "ListTenantUsers": {"members.read"},
+	"CreateRole": {"roles.manage", "nodes.read"}, "UpdateRole": {"roles.manage", "nodes.read"}, "DeleteRole": {"roles.manage"},
+	"GetRole": {"roles.read"}, "ListRoles": {"roles.read"},
+	"CreateNodeType": {"node_types.write"}, "UpdateNodeType": {"node_types.write"}, "DeleteNodeType": {"node_types.write"},
+	"GetNodeType": {"node_types.read"}, "ListNodeTypes": {"node_types.read"},
+	"CreateNode": {"nodes.write"}, "UpdateNode": {"nodes.write"}, "DeleteNode": {"nodes.write"},
+	"GetNode": {"nodes.read"}, "ListNodes": {"nodes.read"},
+	"CreateRelationship": {"relationships.write"}, "UpdateRelationship": {"relationships.write"}, "DeleteRelationship": {"relationships.write"},
+	"GetRelationship": {"relationships.read"}, "ListRelationships": {"relationships.read"},
+	"CreateApiKey": {"keys.manage", "tenant.read", "members.read", "roles.read", "node_types.read", "nodes.read", "relationships.read"},
+	"ListApiKeys":  {"keys.manage"}, "RevokeApiKey": {"keys.manage"},
+}
+
+// allPermissions are every permission a role may grant.
+var allPermissions = []string{"tenant.read", "members.read", "members.manage", "roles.read", "roles.manage", "node_types.read",
+	"node_types.write", "nodes.read", "nodes.write", "relationships.read", "relationships.write", "keys.manage", "member_keys.manage"}
 
 // rpcSpec is what the isolation test knows of an RPC.
 type rpcSpec struct {
@@ -112,6 +138,12 @@ var isolationSpecs = map[string]rpcSpec{
 		`{"tenant_id": "{{tenant}}", "pagination": {"page_size": 100}}`,
 		`{"tenant_id": "{{tenant}}", "source_node_id": "{{node}}", "target_node_id": "{{other_node}}"}`}, []string{"relationship"}},
 
+	"CreateRole": {manages, []string{`{"tenant_id": "{{tenant}}", "name": "{{new_name}}", "permissions": ["nodes.read"]}`}, nil},
+	"GetRole":    {reads, []string{`{"tenant_id": "{{tenant}}", "name": "{{role}}"}`}, nil},
+	"UpdateRole": {manages, []string{`{"tenant_id": "{{tenant}}", "name": "{{role}}", "permissions": ["nodes.read"]}`}, nil},
+	"DeleteRole": {manages, []string{`{"tenant_id": "{{tenant}}", "name": "{{role}}"}`}, nil},
+	"ListRoles":  {reads, []string{`{"tenant_id": "{{tenant}}", "pagination": {"page_size": 100}}`}, []string{"role"}},
+
 	"CreateApiKey": {manages, []string{
 		`{"tenant_id": "{{tenant}}", "name": "new", "role": "viewer"}`,
 		`{"tenant_id": "{{tenant}}", "name": "new", "user_id": "{{member}}"}`}, nil},
@@ -145,9 +177,18 @@ func TestIsolationSpecsCoverEveryRPC(t *testing.T) {
 			}
 		}
 	}
-	for name := range isolationSpecs {
+	for name, spec := range isolationSpecs {
 		if !seen[name] {
 			t.Errorf("isolationSpecs has %s, which the proto does not", name)
+		}
+		inTenant := spec.access != platform && spec.access != anyone
+		if _, ok := needs[name]; ok != inTenant {
+			t.Errorf("%s: a call inside a tenant, and only one, lists what a custom role needs for it in needs", name)
+		}
+		for _, p := range needs[name] {
+			if !slices.Contains(allPermissions, p) {
+				t.Errorf("%s needs %q, which is no permission", name, p)
+			}
 		}
 	}
 }
@@ -199,6 +240,37 @@ func isolationCases(t *testing.T, s *stack, a, b *tenancy) []isoCase {
 					who = w.caller(role)
 				}
 				return who, expand(spec.requests[0], w.get)
+			}
+			cases = append(cases, c)
+		}
+
+		// Custom roles, each in a tenant of its own (i).
+		exact := needs[name]
+		var others []string // every permission but the call's own
+		if len(exact) > 0 {
+			others = slices.DeleteFunc(slices.Clone(allPermissions), func(p string) bool { return p == exact[0] })
+		} else {
+			others = allPermissions // a platform call, or one any key makes
+		}
+		for _, cr := range []struct {
+			name  string
+			perms []string
+			ok    bool
+		}{
+			{"exactly_what_it_needs", exact, true},
+			{"everything_else", others, spec.access == anyone},
+			{"undefined", nil, spec.access == anyone},
+		} {
+			if cr.name == "exactly_what_it_needs" && len(exact) == 0 {
+				continue
+			}
+			c := isoCase{name: name + "/custom_role/" + cr.name, md: md, want: []codes.Code{codes.PermissionDenied}, others: []*tenancy{a, b}}
+			if cr.ok {
+				c.want = okOnly
+			}
+			c.prepare = func(t *testing.T) (caller, []byte) {
+				w := newTenancy(t, s)
+				return w.customCaller(cr.perms), expand(spec.requests[0], w.get)
 			}
 			cases = append(cases, c)
 		}
@@ -320,6 +392,7 @@ func TestIsolation(t *testing.T) {
 					t.Run("lists_hold_only_the_tenants_rows", func(t *testing.T) { checkLists(t, s, p, book, a, b) })
 					t.Run("a_revoked_key_stops_working", func(t *testing.T) { checkRevocation(t, s, p, book) })
 					t.Run("a_members_key_stops_working_when_the_membership_ends", func(t *testing.T) { checkMembershipEnd(t, s, p, book) })
+					t.Run("a_role_defined_after_the_membership_takes_effect", func(t *testing.T) { checkRoleDefinedLater(t, s, p, book) })
 				})
 			}
 
@@ -435,6 +508,9 @@ func checkLists(t *testing.T, s *stack, p protocol, book *auditBook, a, b *tenan
 						if id == "" {
 							id, _ = field(it, "user_id").(string)
 						}
+						if id == "" { // a role, whose name is its key
+							id, _ = field(it, "name").(string)
+						}
 						got = append(got, id)
 					}
 				}
@@ -488,6 +564,36 @@ func checkMembershipEnd(t *testing.T, s *stack, p protocol, book *auditBook) {
 	w := newTenancy(t, s)
 	stopsWorking(t, s, p, book, w, w.caller("member_user"), w.caller(flexdb.RoleOwner),
 		"RemoveUserFromTenant", `{"tenant_id": "{{tenant}}", "user_id": "{{member}}"}`)
+}
+
+// checkRoleDefinedLater: a member holds a role the tenant has not defined, and its key may do nothing;
+// the owner defines the role, and within RevocationBound the key does what the role grants, and no
+// more (i).
+func checkRoleDefinedLater(t *testing.T, s *stack, p protocol, book *auditBook) {
+	w := newTenancy(t, s)
+	role := "Later " + letters(12)
+	u, err := s.svc.CreateUser(asAdmin(), "l-"+letters(16)+"@example.com", "Later")
+	w.must("user", err)
+	_, err = s.svc.AddUserToTenant(asAdmin(), w.get("tenant"), u.ID, role)
+	w.must("membership", err)
+	k, secret, err := s.svc.CreateAPIKey(asAdmin(), w.get("tenant"), "later", u.ID, "")
+	w.must("member key", err)
+	s.secrets.add(secret)
+	member := caller{name: role, auth: "Bearer " + secret, kind: flexdb.PrincipalKey, keyID: k.ID}
+
+	getNode, getType := rpcNamed(t, "GetNode"), rpcNamed(t, "GetNodeType")
+	node, nodeType := expand(`{"tenant_id": "{{tenant}}", "id": "{{node}}"}`, w.get), expand(`{"tenant_id": "{{tenant}}", "id": "{{node_type}}"}`, w.get)
+	if r := book.send(t, s, p, getNode, node, member); r.Code != codes.PermissionDenied { // now in the key cache
+		t.Fatalf("before the role is defined: %s (%s), want PermissionDenied", r.Code, r.Message)
+	}
+	define := expand(`{"tenant_id": "{{tenant}}", "name": "`+role+`", "permissions": ["nodes.read"]}`, w.get)
+	if r := book.send(t, s, p, rpcNamed(t, "CreateRole"), define, w.caller(flexdb.RoleOwner)); r.Code != codes.OK {
+		t.Fatalf("CreateRole: %s (%s)", r.Code, r.Message)
+	}
+	poll(t, 2*service.RevocationBound+5*time.Second, codes.OK, func() reply { return book.send(t, s, p, getNode, node, member) })
+	if r := book.send(t, s, p, getType, nodeType, member); r.Code != codes.PermissionDenied {
+		t.Errorf("GetNodeType, which the role does not grant: %s (%s), want PermissionDenied", r.Code, r.Message)
+	}
 }
 
 // stopsWorking: key k works, then the owner's call ends it, and k is refused within RevocationBound.
@@ -571,6 +677,8 @@ func expectedAudit(t testing.TB, md protoreflect.MethodDescriptor, request, resp
 	rec := auditRecord{Principal: who.kind, KeyID: who.keyID, Method: fullMethod(md)}
 	name := string(md.Name())
 	switch {
+	case md.Parent().Name() == "RoleService": // a role's name is its key
+		rec.ID = str(field(req, "name"))
 	case strings.HasPrefix(name, "Create"):
 		rec.ID = str(field(made, "id"))
 	case name == "AddUserToTenant" || name == "RemoveUserFromTenant":

@@ -57,11 +57,13 @@ var scenarios = []scenario{
 	// ---- users and memberships
 	{"CreateUser", "creates a user", nil, `{"email": "new-{{suffix}}@example.com", "display_name": "Ada"}`, success, nil},
 	{"CreateUser", "refuses an address that is no email", nil, `{"email": "not-an-email", "display_name": "Ada"}`, invalid, []string{"email"}},
-	{"CreateUser", "refuses an email taken", nil, `{"email": "{{user_email}}"}`, exists, nil},
+	{"CreateUser", "requires a display name, as the original did", nil, `{"email": "new-{{suffix}}@example.com"}`, invalid, []string{"display_name"}},
+	{"CreateUser", "refuses an email taken", nil, `{"email": "{{user_email}}", "display_name": "Copy"}`, exists, nil},
 	{"GetUser", "reads a user", nil, `{"id": "{{user}}"}`, success, nil},
 	{"GetUser", "refuses an id that is no UUID", nil, `{"id": "nope"}`, invalid, []string{"id"}},
 	{"GetUser", "answers not found for an unknown id", nil, `{"id": "{{missing}}"}`, notFound, nil},
 	{"UpdateUser", "changes the fields given", nil, `{"id": "{{user}}", "display_name": "Ada L."}`, success, nil},
+	{"UpdateUser", "keeps the display name when it is empty", nil, `{"id": "{{user}}", "email": "moved-{{suffix}}@example.com", "display_name": ""}`, success, nil},
 	{"UpdateUser", "refuses an address that is no email", nil, `{"id": "{{user}}", "email": "nope"}`, invalid, []string{"email"}},
 	{"UpdateUser", "answers not found for an unknown id", nil, `{"id": "{{missing}}", "display_name": "x"}`, notFound, nil},
 	{"UpdateUser", "refuses an email taken", nil, `{"id": "{{user}}", "email": "{{other_user_email}}"}`, exists, nil},
@@ -71,7 +73,8 @@ var scenarios = []scenario{
 	{"ListUsers", "pages users", nil, `{"pagination": {"page_size": 2}}`, success, nil},
 	{"ListUsers", "refuses a negative page size", nil, `{"pagination": {"page_size": -5}}`, invalid, []string{"pagination.page_size"}},
 	{"AddUserToTenant", "makes a user a member", nil, `{"tenant_id": "{{tenant}}", "user_id": "{{user}}", "role": "admin"}`, success, nil},
-	{"AddUserToTenant", "names every invalid field", nil, `{"tenant_id": "x", "user_id": "{{user}}", "role": "boss"}`, invalid, []string{"role", "tenant_id"}},
+	{"AddUserToTenant", "keeps any role verbatim", nil, `{"tenant_id": "{{tenant}}", "user_id": "{{user}}", "role": "Release Manager ✓"}`, success, nil},
+	{"AddUserToTenant", "names every invalid field", nil, `{"tenant_id": "x", "user_id": "{{user}}", "role": "` + strings.Repeat("r", 201) + `"}`, invalid, []string{"role", "tenant_id"}},
 	{"AddUserToTenant", "answers not found for an unknown user", nil, `{"tenant_id": "{{tenant}}", "user_id": "{{missing}}"}`, notFound, nil},
 	{"AddUserToTenant", "answers not found for an unknown tenant", nil, `{"tenant_id": "{{missing}}", "user_id": "{{user}}"}`, notFound, nil},
 	{"AddUserToTenant", "refuses a member twice", nil, `{"tenant_id": "{{tenant}}", "user_id": "{{member}}"}`, exists, nil},
@@ -79,8 +82,25 @@ var scenarios = []scenario{
 	{"RemoveUserFromTenant", "refuses an id that is no UUID", nil, `{"tenant_id": "{{tenant}}", "user_id": "nope"}`, invalid, []string{"user_id"}},
 	{"RemoveUserFromTenant", "answers not found for a user who is no member", nil, `{"tenant_id": "{{tenant}}", "user_id": "{{user}}"}`, notFound, nil},
 	{"ListTenantUsers", "lists the members", []string{"member"}, `{"tenant_id": "{{tenant}}"}`, success, nil},
+	{"ListTenantUsers", "lists a free-text role verbatim", []string{"held_role"}, `{"tenant_id": "{{tenant}}"}`, success, nil},
 	{"ListTenantUsers", "refuses an id that is no UUID", nil, `{"tenant_id": "bad"}`, invalid, []string{"tenant_id"}},
 	{"ListTenantUsers", "answers not found for an unknown tenant", nil, `{"tenant_id": "{{missing}}"}`, notFound, nil},
+
+	// ---- custom roles
+	{"CreateRole", "defines a role", nil, `{"tenant_id": "{{tenant}}", "name": "Reviewer ✓", "permissions": ["nodes.write", "nodes.read"]}`, success, nil},
+	{"CreateRole", "refuses a built-in name and an unknown permission", nil, `{"tenant_id": "{{tenant}}", "name": "owner", "permissions": ["everything"]}`, invalid, []string{"name", "permissions"}},
+	{"CreateRole", "answers not found for an unknown tenant", nil, `{"tenant_id": "{{missing}}", "name": "Reviewer", "permissions": ["nodes.read"]}`, notFound, nil},
+	{"CreateRole", "refuses a name the tenant has defined", []string{"role"}, `{"tenant_id": "{{tenant}}", "name": "Reviewer", "permissions": ["nodes.read"]}`, exists, nil},
+	{"GetRole", "reads a role", nil, `{"tenant_id": "{{tenant}}", "name": "{{role}}"}`, success, nil},
+	{"GetRole", "answers not found for a built-in role", []string{"tenant"}, `{"tenant_id": "{{tenant}}", "name": "admin"}`, notFound, nil},
+	{"UpdateRole", "replaces what a role grants", nil, `{"tenant_id": "{{tenant}}", "name": "{{role}}", "permissions": ["tenant.read"]}`, success, nil},
+	{"UpdateRole", "refuses to redefine a built-in role", []string{"tenant"}, `{"tenant_id": "{{tenant}}", "name": "viewer", "permissions": ["nodes.write"]}`, invalid, []string{"name"}},
+	{"UpdateRole", "is aborted when the role moved past the version expected", nil, `{"tenant_id": "{{tenant}}", "name": "{{role}}", "expected_version": "3"}`, aborted, nil},
+	{"DeleteRole", "deletes a role no one holds", nil, `{"tenant_id": "{{tenant}}", "name": "{{role}}"}`, success, nil},
+	{"DeleteRole", "refuses a role members hold, saying how many", nil, `{"tenant_id": "{{tenant}}", "name": "{{held_role}}"}`, precondition, nil},
+	{"DeleteRole", "answers not found for an undefined role", []string{"tenant"}, `{"tenant_id": "{{tenant}}", "name": "Nobody"}`, notFound, nil},
+	{"ListRoles", "lists the tenant's roles", []string{"role", "held_role"}, `{"tenant_id": "{{tenant}}"}`, success, nil},
+	{"ListRoles", "answers not found for an unknown tenant", nil, `{"tenant_id": "{{missing}}"}`, notFound, nil},
 
 	// ---- node types
 	{"CreateNodeType", "creates a node type", nil, `{"tenant_id": "{{tenant}}", "name": "Person", "description": "A person", "schema": "{\"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\"}}}"}`, success, nil},
@@ -155,6 +175,9 @@ var authScenarios = []struct {
 	{"nobody", scenario{"ListTenants", "refuses a call without credentials", nil, `{}`, codes.Unauthenticated, nil}},
 	{"viewer", scenario{"CreateNode", "refuses a write with a viewer's key", nil, `{"tenant_id": "{{tenant}}", "node_type_id": "{{node_type}}", "data": "{\"title\": \"x\"}"}`, codes.PermissionDenied, nil}},
 	{"viewer", scenario{"GetNode", "lets a viewer read", nil, `{"tenant_id": "{{tenant}}", "id": "{{node}}"}`, success, nil}},
+	{"reviewer", scenario{"GetNode", "lets a custom role read what it grants", nil, `{"tenant_id": "{{tenant}}", "id": "{{node}}"}`, success, nil}},
+	{"reviewer", scenario{"GetNodeType", "refuses a custom role what it does not grant", nil, `{"tenant_id": "{{tenant}}", "id": "{{node_type}}"}`, codes.PermissionDenied, nil}},
+	{"reviewer", scenario{"CreateRole", "refuses a custom role to define a role beyond its own", nil, `{"tenant_id": "{{tenant}}", "name": "Boss", "permissions": ["keys.manage"]}`, codes.PermissionDenied, nil}},
 }
 
 // orderScenarios show every list's default order, the original's: newest first (ORDER BY created_at

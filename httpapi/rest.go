@@ -79,6 +79,7 @@ func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
 		client(pb.NewNodeServiceClient, pb.RegisterNodeServiceHandlerClient),
 		client(pb.NewRelationshipServiceClient, pb.RegisterRelationshipServiceHandlerClient),
 		client(pb.NewKeyServiceClient, pb.RegisterKeyServiceHandlerClient),
+		client(pb.NewRoleServiceClient, pb.RegisterRoleServiceHandlerClient),
 	} {
 		if err := register(ctx, mux, cc); err != nil {
 			return nil, err

@@ -22,7 +22,7 @@ import (
 // are made anew each time they are named and belong to no tenant (new names, a user of the platform
 // who is a member nowhere).
 var (
-	tenantPlaceholders = []string{"tenant", "tenant_slug", "node_type", "empty_type", "node", "other_node", "relationship", "member", "key"}
+	tenantPlaceholders = []string{"tenant", "tenant_slug", "node_type", "empty_type", "node", "other_node", "relationship", "member", "key", "role"}
 	freshPlaceholders  = []string{"new_slug", "new_email", "new_name", "outsider"}
 )
 
@@ -113,6 +113,12 @@ func (tn *tenancy) get(name string) string {
 		_, err = svc.AddUserToTenant(ctx, tn.get("tenant"), u.ID, flexdb.RoleMember)
 		tn.must(name, err)
 		v = u.ID
+	case "role": // a custom role no one holds. Its name is the role's key, so it is random like an id (the
+		// leak check treats it as one) rather than carrying the marker, which a NotFound echoing the
+		// request's name would otherwise show.
+		r, err := svc.CreateRole(ctx, tn.get("tenant"), "Role "+letters(16), []string{"nodes.read"})
+		tn.must(name, err)
+		v = r.Name
 	case "key": // a key no caller uses, to revoke
 		k, secret, err := svc.CreateAPIKey(ctx, tn.get("tenant"), "Spare "+m, "", flexdb.RoleViewer)
 		tn.must(name, err)
@@ -153,6 +159,21 @@ func (tn *tenancy) key(role string) apiKey {
 	tn.s.secrets.add(secret)
 	tn.keys[role] = apiKey{id: k.ID, secret: secret}
 	return tn.keys[role]
+}
+
+// customCaller returns a service key of a custom role the tenant defines now, granting perms (none
+// defined at all when perms is nil: a role name the tenant never defined).
+func (tn *tenancy) customCaller(perms []string) caller {
+	tn.t.Helper()
+	role := "Custom " + letters(12)
+	if perms != nil {
+		_, err := tn.s.svc.CreateRole(asAdmin(), tn.get("tenant"), role, perms)
+		tn.must("custom role", err)
+	}
+	k, secret, err := tn.s.svc.CreateAPIKey(asAdmin(), tn.get("tenant"), role+" key", "", role)
+	tn.must("custom role key", err)
+	tn.s.secrets.add(secret)
+	return caller{name: role, auth: "Bearer " + secret, kind: flexdb.PrincipalKey, keyID: k.ID}
 }
 
 // caller is who a call is made as: the Authorization sent, and the principal the audit log must name.
@@ -221,6 +242,8 @@ func (tn *tenancy) snapshot() string {
 	add("relationships", rs, err)
 	ms, err := svc.ListTenantUsers(ctx, id, all)
 	add("members", ms, err)
+	roles, err := svc.ListRoles(ctx, id, all)
+	add("roles", roles, err)
 	ks, err := svc.ListAPIKeys(ctx, id, all)
 	tn.must("snapshot keys", err)
 	for _, k := range ks.Items {

@@ -143,6 +143,26 @@ func (w *world) make(name string) {
 			TargetNodeID: w.get("node"), Type: "links", Data: `{"weight": 2}`})
 		must(err)
 		w.set(name, r.ID)
+	case "role": // a role the tenant defined, which no one holds
+		_, err := svc.CreateRole(ctx, w.get("tenant"), "Reviewer", []string{"nodes.read", "nodes.write"})
+		must(err)
+		w.set(name, "Reviewer")
+	case "held_role": // a free-text role two members hold, which the tenant defined
+		_, err := svc.CreateRole(ctx, w.get("tenant"), "Team lead (EU) ✓", []string{"nodes.read"})
+		must(err)
+		for _, who := range []string{"l1", "l2"} {
+			u, err := svc.CreateUser(ctx, who+"-"+sfx+"@example.com", "Lead")
+			must(err)
+			_, err = svc.AddUserToTenant(ctx, w.get("tenant"), u.ID, "Team lead (EU) ✓")
+			must(err)
+		}
+		w.set(name, "Team lead (EU) ✓")
+	case "reviewer": // the Authorization header of a service key whose custom role grants nodes.read and roles.manage
+		_, err := svc.CreateRole(ctx, w.get("tenant"), "reviewer", []string{"nodes.read", "roles.manage"})
+		must(err)
+		_, secret, err := svc.CreateAPIKey(ctx, w.get("tenant"), "reviewer", "", "reviewer")
+		must(err)
+		w.set(name, "Bearer "+secret)
 	case "foreign_type": // a node type of the other tenant
 		nt, err := svc.CreateNodeType(ctx, w.get("other_tenant"), "Foreign", "", "")
 		must(err)

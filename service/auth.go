@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,51 +15,119 @@ import (
 	"github.com/flexdb/flexdb"
 )
 
-// Permission is what a call needs from its caller.
-type Permission int
+// Permission is what a call needs from its caller: Platform, Authenticated, or a named permission inside
+// the call's tenant, which roles grant.
+type Permission string
 
 const (
 	// Platform calls manage tenants, users and every tenant's keys: the platform admin only.
-	Platform Permission = iota + 1
+	Platform Permission = "platform"
 	// Authenticated calls need any valid credential.
-	Authenticated
-	// TenantRead, TenantWrite and TenantManage act inside the request's tenant and need a role of at
-	// least viewer, member and admin there.
-	TenantRead
-	TenantWrite
-	TenantManage
+	Authenticated Permission = "authenticated"
+
+	// Tenant permissions: what a role may grant, each a family of calls inside the role's tenant.
+	TenantRead         Permission = "tenant.read"
+	MembersRead        Permission = "members.read"
+	MembersManage      Permission = "members.manage"
+	RolesRead          Permission = "roles.read"
+	RolesManage        Permission = "roles.manage"
+	NodeTypesRead      Permission = "node_types.read"
+	NodeTypesWrite     Permission = "node_types.write"
+	NodesRead          Permission = "nodes.read"
+	NodesWrite         Permission = "nodes.write"
+	RelationshipsRead  Permission = "relationships.read"
+	RelationshipsWrite Permission = "relationships.write"
+	KeysManage         Permission = "keys.manage"
+	// MemberKeysManage is making a key that acts as a member, with whatever role the member has or will
+	// have: the owner's alone among the built-in roles, so that an admin cannot reach above itself.
+	MemberKeysManage Permission = "member_keys.manage"
 )
 
-// Permissions declares, for every call by its RPC name, the permission it needs. A call missing here
-// is refused; a test fails for any RPC of the proto missing here.
-var Permissions = map[string]Permission{
-	"CreateTenant": Platform, "UpdateTenant": Platform, "DeleteTenant": Platform, "ListTenants": Platform,
-	"GetTenant": TenantRead,
+// TenantPermissions are every permission a role may grant, in the order the README lists them.
+var TenantPermissions = []Permission{TenantRead, MembersRead, MembersManage, RolesRead, RolesManage,
+	NodeTypesRead, NodeTypesWrite, NodesRead, NodesWrite, RelationshipsRead, RelationshipsWrite, KeysManage, MemberKeysManage}
 
-	"CreateUser": Platform, "GetUser": Platform, "UpdateUser": Platform, "DeleteUser": Platform, "ListUsers": Platform,
-	"AddUserToTenant": TenantManage, "RemoveUserFromTenant": TenantManage, "ListTenantUsers": TenantRead,
-
-	"CreateNodeType": TenantManage, "UpdateNodeType": TenantManage, "DeleteNodeType": TenantManage,
-	"GetNodeType": TenantRead, "ListNodeTypes": TenantRead,
-
-	"CreateNode": TenantWrite, "UpdateNode": TenantWrite, "DeleteNode": TenantWrite,
-	"GetNode": TenantRead, "ListNodes": TenantRead,
-
-	"CreateRelationship": TenantWrite, "UpdateRelationship": TenantWrite, "DeleteRelationship": TenantWrite,
-	"GetRelationship": TenantRead, "ListRelationships": TenantRead,
-
-	"CreateApiKey": TenantManage, "ListApiKeys": TenantManage, "RevokeApiKey": TenantManage,
-	"WhoAmI": Authenticated,
+// Call declares what an RPC needs and does, once: the permission it needs, and whether it writes (a
+// suspended tenant refuses it, and each success leaves an audit line).
+type Call struct {
+	Permission Permission
+	Writes     bool
 }
 
-var roleRank = map[string]int{flexdb.RoleViewer: 1, flexdb.RoleMember: 2, flexdb.RoleAdmin: 3, flexdb.RoleOwner: 4}
+// Calls declares every call by its RPC name. A call missing here is refused; a test fails for any RPC
+// of the proto missing here.
+var Calls = map[string]Call{
+	"CreateTenant": {Platform, true}, "UpdateTenant": {Platform, true}, "DeleteTenant": {Platform, true},
+	"ListTenants": {Platform, false}, "GetTenant": {TenantRead, false},
 
-var permissionRank = map[Permission]int{TenantRead: 1, TenantWrite: 2, TenantManage: 3}
+	"CreateUser": {Platform, true}, "GetUser": {Platform, false}, "UpdateUser": {Platform, true},
+	"DeleteUser": {Platform, true}, "ListUsers": {Platform, false},
+	"AddUserToTenant": {MembersManage, true}, "RemoveUserFromTenant": {MembersManage, true},
+	"ListTenantUsers": {MembersRead, false},
+
+	"CreateRole": {RolesManage, true}, "UpdateRole": {RolesManage, true}, "DeleteRole": {RolesManage, true},
+	"GetRole": {RolesRead, false}, "ListRoles": {RolesRead, false},
+
+	"CreateNodeType": {NodeTypesWrite, true}, "UpdateNodeType": {NodeTypesWrite, true}, "DeleteNodeType": {NodeTypesWrite, true},
+	"GetNodeType": {NodeTypesRead, false}, "ListNodeTypes": {NodeTypesRead, false},
+
+	"CreateNode": {NodesWrite, true}, "UpdateNode": {NodesWrite, true}, "DeleteNode": {NodesWrite, true},
+	"GetNode": {NodesRead, false}, "ListNodes": {NodesRead, false},
+
+	"CreateRelationship": {RelationshipsWrite, true}, "UpdateRelationship": {RelationshipsWrite, true},
+	"DeleteRelationship": {RelationshipsWrite, true},
+	"GetRelationship":    {RelationshipsRead, false}, "ListRelationships": {RelationshipsRead, false},
+
+	// A key made for a member additionally needs MemberKeysManage (see CreateAPIKey).
+	"CreateApiKey": {KeysManage, true}, "ListApiKeys": {KeysManage, false}, "RevokeApiKey": {KeysManage, true},
+	"WhoAmI": {Authenticated, false},
+}
+
+var (
+	viewerPermissions = []Permission{TenantRead, MembersRead, RolesRead, NodeTypesRead, NodesRead, RelationshipsRead}
+	memberPermissions = append(slices.Clone(viewerPermissions), NodesWrite, RelationshipsWrite)
+	adminPermissions  = slices.DeleteFunc(slices.Clone(TenantPermissions), func(p Permission) bool { return p == MemberKeysManage })
+)
+
+// builtinRoles are the roles every tenant has, with fixed permissions: each grants what the one below
+// it does and more.
+var builtinRoles = map[string][]Permission{
+	flexdb.RoleViewer: viewerPermissions,
+	flexdb.RoleMember: memberPermissions,
+	flexdb.RoleAdmin:  adminPermissions,
+	flexdb.RoleOwner:  TenantPermissions,
+}
+
+// isBuiltinRole reports whether a role name is one of the four every tenant has.
+func isBuiltinRole(name string) bool { _, ok := builtinRoles[name]; return ok }
+
+// grants returns what role grants, given the tenant's definition of it (nil when there is none): a
+// built-in role its fixed set, any other name what its definition lists.
+func grants(role string, defined []string) []Permission {
+	if ps, ok := builtinRoles[role]; ok {
+		return ps
+	}
+	out := make([]Permission, len(defined))
+	for i, p := range defined {
+		out[i] = Permission(p)
+	}
+	return out
+}
+
+// subset reports whether every permission of some is also in all.
+func subset(some, all []Permission) bool {
+	for _, p := range some {
+		if !slices.Contains(all, p) {
+			return false
+		}
+	}
+	return true
+}
 
 // allow decides whether the caller in ctx may make call op on tenantID ("" for calls outside tenants).
 // It is the one place where access is decided.
 func allow(ctx context.Context, op, tenantID string) (flexdb.Principal, error) {
-	need, ok := Permissions[op]
+	call, ok := Calls[op]
 	if !ok {
 		return flexdb.Principal{}, flexdb.Errorf(flexdb.PermissionDenied, "%s declares no permission", op)
 	}
@@ -67,24 +136,18 @@ func allow(ctx context.Context, op, tenantID string) (flexdb.Principal, error) {
 		return p, flexdb.Errorf(flexdb.Unauthenticated, "an API key is required: send Authorization: Bearer <key>")
 	}
 	switch {
-	case p.Platform() || need == Authenticated:
+	case p.Platform() || call.Permission == Authenticated:
 		return p, nil
-	case need == Platform:
+	case call.Permission == Platform:
 		return p, flexdb.Errorf(flexdb.PermissionDenied, "%s is for the platform admin only", op)
 	case tenantID != p.TenantID:
 		return p, flexdb.Errorf(flexdb.PermissionDenied, "this API key is not valid for tenant %s", tenantID)
-	case roleRank[p.Role] < permissionRank[need]:
-		return p, flexdb.Errorf(flexdb.PermissionDenied, "role %s may not call %s", p.Role, op)
-	case need >= TenantWrite && p.TenantStatus == flexdb.TenantSuspended && Writes(op):
+	case !slices.Contains(grants(p.Role, p.RolePermissions), call.Permission):
+		return p, flexdb.Errorf(flexdb.PermissionDenied, "role %q does not grant %s, which %s needs", p.Role, call.Permission, op)
+	case call.Writes && p.TenantStatus == flexdb.TenantSuspended:
 		return p, flexdb.Errorf(flexdb.FailedPrecondition, "tenant %s is suspended: it accepts no writes", tenantID)
 	}
 	return p, nil
-}
-
-// Writes reports whether the call named op changes data: every call but those that read (Get...,
-// List...) and WhoAmI. A suspended tenant refuses these, and each one leaves an audit line.
-func Writes(op string) bool {
-	return !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "List") && op != "WhoAmI"
 }
 
 // ---- credentials ----

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,11 +14,20 @@ import (
 )
 
 // Every call the service offers declares its permission; the protocol tests check the proto's list
-// against Permissions, this one checks that the service's own operation names are all declared.
+// against Calls, this one checks that each declaration is one a caller can meet.
 func TestEveryOperationDeclaresAPermission(t *testing.T) {
-	for op := range Permissions {
-		if Permissions[op] < Platform || Permissions[op] > TenantManage {
-			t.Errorf("%s: permission %d is not one of the declared levels", op, Permissions[op])
+	for op, c := range Calls {
+		if c.Permission != Platform && c.Permission != Authenticated && !slices.Contains(TenantPermissions, c.Permission) {
+			t.Errorf("%s: permission %q is not one a role can grant", op, c.Permission)
+		}
+	}
+	for _, p := range TenantPermissions {
+		used := false
+		for _, c := range Calls {
+			used = used || c.Permission == p
+		}
+		if !used && p != MemberKeysManage { // MemberKeysManage is checked inside CreateApiKey
+			t.Errorf("permission %s is needed by no call", p)
 		}
 	}
 	if _, err := allow(flexdb.WithPrincipal(context.Background(), flexdb.Principal{Kind: flexdb.PrincipalAdmin}), "NoSuchCall", ""); flexdb.CodeOf(err) != flexdb.PermissionDenied {
@@ -25,10 +35,48 @@ func TestEveryOperationDeclaresAPermission(t *testing.T) {
 	}
 }
 
+// The built-in roles are fixed sets, each one's containing the one's below.
+func TestBuiltinRoles(t *testing.T) {
+	order := []string{flexdb.RoleViewer, flexdb.RoleMember, flexdb.RoleAdmin, flexdb.RoleOwner}
+	for i := 1; i < len(order); i++ {
+		lower, upper := builtinRoles[order[i-1]], builtinRoles[order[i]]
+		if !subset(lower, upper) || subset(upper, lower) {
+			t.Errorf("%s %v does not grant strictly more than %s %v", order[i], upper, order[i-1], lower)
+		}
+	}
+	for _, p := range builtinRoles[flexdb.RoleViewer] {
+		for _, c := range callsNeeding(p) {
+			if c.Writes {
+				t.Errorf("viewer grants %s, which a write needs", p)
+			}
+		}
+	}
+	if !slices.Equal(builtinRoles[flexdb.RoleOwner], TenantPermissions) {
+		t.Errorf("owner grants %v, want every tenant permission", builtinRoles[flexdb.RoleOwner])
+	}
+}
+
+func callsNeeding(p Permission) []Call {
+	var out []Call
+	for _, c := range Calls {
+		if c.Permission == p {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func TestAllow(t *testing.T) {
 	tenantA, tenantB := uuid.NewString(), uuid.NewString()
 	key := func(role, status string) flexdb.Principal {
 		return flexdb.Principal{Kind: flexdb.PrincipalKey, KeyID: "k", TenantID: tenantA, Role: role, TenantStatus: status}
+	}
+	custom := func(role string, perms ...Permission) *flexdb.Principal {
+		p := key(role, flexdb.TenantActive)
+		for _, x := range perms {
+			p.RolePermissions = append(p.RolePermissions, string(x))
+		}
+		return &p
 	}
 	admin := flexdb.Principal{Kind: flexdb.PrincipalAdmin}
 	dev := flexdb.Principal{Kind: flexdb.PrincipalDevelopment}
@@ -48,14 +96,27 @@ func TestAllow(t *testing.T) {
 		{"a key may read its tenant", ptr(key(flexdb.RoleViewer, flexdb.TenantActive)), "GetTenant", tenantA, ""},
 		{"a key may not touch another tenant", ptr(key(flexdb.RoleOwner, flexdb.TenantActive)), "GetNode", tenantB, flexdb.PermissionDenied},
 		{"a viewer reads", ptr(key(flexdb.RoleViewer, flexdb.TenantActive)), "ListNodes", tenantA, ""},
+		{"a viewer reads roles", ptr(key(flexdb.RoleViewer, flexdb.TenantActive)), "ListRoles", tenantA, ""},
 		{"a viewer may not write", ptr(key(flexdb.RoleViewer, flexdb.TenantActive)), "CreateNode", tenantA, flexdb.PermissionDenied},
 		{"a member writes nodes", ptr(key(flexdb.RoleMember, flexdb.TenantActive)), "UpdateNode", tenantA, ""},
 		{"a member may not manage node types", ptr(key(flexdb.RoleMember, flexdb.TenantActive)), "CreateNodeType", tenantA, flexdb.PermissionDenied},
 		{"a member may not manage keys", ptr(key(flexdb.RoleMember, flexdb.TenantActive)), "CreateApiKey", tenantA, flexdb.PermissionDenied},
+		{"a member may not define roles", ptr(key(flexdb.RoleMember, flexdb.TenantActive)), "CreateRole", tenantA, flexdb.PermissionDenied},
 		{"an admin manages node types", ptr(key(flexdb.RoleAdmin, flexdb.TenantActive)), "DeleteNodeType", tenantA, ""},
+		{"an admin defines roles", ptr(key(flexdb.RoleAdmin, flexdb.TenantActive)), "CreateRole", tenantA, ""},
 		{"a suspended tenant refuses writes", ptr(key(flexdb.RoleOwner, flexdb.TenantSuspended)), "CreateNode", tenantA, flexdb.FailedPrecondition},
+		{"a suspended tenant refuses role definitions", ptr(key(flexdb.RoleOwner, flexdb.TenantSuspended)), "CreateRole", tenantA, flexdb.FailedPrecondition},
 		{"a suspended tenant still reads", ptr(key(flexdb.RoleOwner, flexdb.TenantSuspended)), "GetNode", tenantA, ""},
 		{"any key may ask who it is", ptr(key(flexdb.RoleViewer, flexdb.TenantActive)), "WhoAmI", "", ""},
+		{"an undefined role grants nothing", custom("auditor"), "GetTenant", tenantA, flexdb.PermissionDenied},
+		{"an undefined role may still ask who it is", custom("auditor"), "WhoAmI", "", ""},
+		{"a custom role grants what it lists", custom("writer", NodesWrite), "CreateNode", tenantA, ""},
+		{"a custom role grants nothing it does not list", custom("writer", NodesWrite), "GetNode", tenantA, flexdb.PermissionDenied},
+		{"a custom role's write does not grant the type's", custom("writer", NodesWrite), "CreateNodeType", tenantA, flexdb.PermissionDenied},
+		{"a custom role acts only in its tenant", custom("writer", NodesWrite), "CreateNode", tenantB, flexdb.PermissionDenied},
+		{"a custom role never reaches platform calls", custom("all", TenantPermissions...), "ListTenants", "", flexdb.PermissionDenied},
+		{"a built-in name ignores a definition", custom(flexdb.RoleViewer, NodesWrite), "CreateNode", tenantA, flexdb.PermissionDenied},
+		{"a name differing in case is not built-in", custom("Owner"), "GetTenant", tenantA, flexdb.PermissionDenied},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -66,6 +127,43 @@ func TestAllow(t *testing.T) {
 			_, err := allow(ctx, c.op, c.tenant)
 			if got := code(err); got != c.want {
 				t.Fatalf("allow(%s) = %v, want %q", c.op, err, c.want)
+			}
+		})
+	}
+}
+
+// A caller hands out only permissions it has: to a member, a key or a role.
+func TestMayGrant(t *testing.T) {
+	key := func(role string, perms ...Permission) flexdb.Principal {
+		p := flexdb.Principal{Kind: flexdb.PrincipalKey, Role: role}
+		for _, x := range perms {
+			p.RolePermissions = append(p.RolePermissions, string(x))
+		}
+		return p
+	}
+	cases := []struct {
+		name  string
+		who   flexdb.Principal
+		gives []Permission
+		ok    bool
+	}{
+		{"the platform admin gives anything", flexdb.Principal{Kind: flexdb.PrincipalAdmin}, TenantPermissions, true},
+		{"an admin gives admin", key(flexdb.RoleAdmin), builtinRoles[flexdb.RoleAdmin], true},
+		{"an admin may not give owner", key(flexdb.RoleAdmin), builtinRoles[flexdb.RoleOwner], false},
+		{"an owner gives owner", key(flexdb.RoleOwner), builtinRoles[flexdb.RoleOwner], true},
+		{"anyone gives a role granting nothing", key("nobody"), nil, true},
+		{"a custom role gives its own permissions", key("lead", MembersManage, NodesRead, NodesWrite), []Permission{NodesRead}, true},
+		{"a custom role may not give more", key("lead", MembersManage, NodesRead), []Permission{NodesRead, NodesWrite}, false},
+		{"a custom role may not give viewer without every read", key("lead", MembersManage, NodesRead), builtinRoles[flexdb.RoleViewer], false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := (&check{principal: c.who}).mayGrant(c.gives, "give")
+			if c.ok != (err == nil) {
+				t.Fatalf("mayGrant(%v) = %v, want ok=%v", c.gives, err, c.ok)
+			}
+			if err != nil && flexdb.CodeOf(err) != flexdb.PermissionDenied {
+				t.Fatalf("refusal code %v, want PermissionDenied", flexdb.CodeOf(err))
 			}
 		})
 	}

@@ -47,8 +47,24 @@ func TestRequestsListEveryViolation(t *testing.T) {
 			[]fv{violation("id", "is required")}},
 		{"update tenant: unknown status", func() error { _, err := s.UpdateTenant(ctx, TenantUpdate{ID: tenantA, Status: "deleted"}); return err },
 			[]fv{violation("status", "must be one of active, suspended")}},
-		{"create user: email required, display name not", func() error { _, err := s.CreateUser(ctx, "", ""); return err },
-			[]fv{violation("email", "is required")}},
+		{"create user: email and display name required, as in the original", func() error { _, err := s.CreateUser(ctx, "", ""); return err },
+			[]fv{violation("email", "is required"), violation("display_name", "is required")}},
+		{"update user: an empty display name is left as it is", func() error { _, err := s.UpdateUser(ctx, UserUpdate{}); return err },
+			[]fv{violation("id", "is required")}},
+		{"create role: name and permissions required", func() error { _, err := s.CreateRole(ctx, "", "", nil); return err },
+			[]fv{violation("tenant_id", "is required"), violation("name", "is required"), violation("permissions", "must name at least one permission")}},
+		{"create role: a built-in name cannot be redefined", func() error { _, err := s.CreateRole(ctx, tenantA, "admin", []string{"nodes.read"}); return err },
+			[]fv{violation("name", "is the built-in role admin, whose permissions are fixed; choose another name")}},
+		{"create role: permissions are known names", func() error {
+			_, err := s.CreateRole(ctx, tenantA, "auditor", []string{"nodes.read", "nodes.delete"})
+			return err
+		}, []fv{violation("permissions", `has "nodes.delete", which is not a permission; permissions are `+permissionList)}},
+		{"update role: a built-in role cannot be redefined", func() error {
+			_, err := s.UpdateRole(ctx, RoleUpdate{TenantID: tenantA, Name: "owner", Permissions: []string{"nodes.read"}})
+			return err
+		}, []fv{violation("name", "is the built-in role owner, whose permissions are fixed; choose another name")}},
+		{"delete role: a built-in role cannot be deleted", func() error { return s.DeleteRole(ctx, tenantA, "viewer") },
+			[]fv{violation("name", "is the built-in role viewer, whose permissions are fixed; choose another name")}},
 		{"add user to tenant: both ids required", func() error { _, err := s.AddUserToTenant(ctx, "", "", ""); return err },
 			[]fv{violation("tenant_id", "is required"), violation("user_id", "is required")}},
 		{"create node type: tenant and name required", func() error { _, err := s.CreateNodeType(ctx, "", "", "", ""); return err },
@@ -262,8 +278,8 @@ func (m *memberStore) AddMember(_ context.Context, mm *flexdb.Membership) error 
 	return nil
 }
 
+// Membership roles are free text, kept verbatim; the platform admin may give any.
 func TestRoles(t *testing.T) {
-	const rule = "must be one of owner, admin, member, viewer"
 	tests := []struct {
 		name    string
 		role    string
@@ -275,8 +291,12 @@ func TestRoles(t *testing.T) {
 		{"member", "member", "member", ""},
 		{"viewer", "viewer", "viewer", ""},
 		{"none given means member", "", "member", ""},
-		{"upper case", "Owner", "", rule},
-		{"unknown", "superuser", "", rule},
+		{"upper case is another role, kept as given", "Owner", "Owner", ""},
+		{"any name, kept verbatim", "Release manager (EU) ✓", "Release manager (EU) ✓", ""},
+		{"at most 200 characters", strings.Repeat("r", 200), strings.Repeat("r", 200), ""},
+		{"longer is refused", strings.Repeat("r", 201), "", "must be at most 200 characters"},
+		{"no control characters", "ops\n", "", "must not contain control characters"},
+		{"not blank", "   ", "", "must not be blank"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -324,3 +344,7 @@ func assertOne(t *testing.T, c *check, field, want string) {
 		t.Errorf("violations\n got %q\nwant %q", c.violations, wantVs)
 	}
 }
+
+// permissionList is every permission a role may grant, as the README names them.
+const permissionList = "tenant.read, members.read, members.manage, roles.read, roles.manage, node_types.read, node_types.write, " +
+	"nodes.read, nodes.write, relationships.read, relationships.write, keys.manage, member_keys.manage"

@@ -7,8 +7,9 @@ import (
 )
 
 // CreateAPIKey makes a key of the tenant and returns it with its secret, which is not kept. A service
-// key (no userID) gets role, at most the creator's own; a member's key acts with the member's role,
-// so only the platform admin or a tenant owner may make one.
+// key (no userID) gets role (built-in or not, as for memberships), granting at most the creator's own
+// permissions; a member's key acts with whatever role the member has at each call, so making one needs
+// MemberKeysManage.
 func (s *Service) CreateAPIKey(ctx context.Context, tenantID, name, userID, role string) (*flexdb.APIKey, string, error) {
 	c := s.check(ctx, "CreateApiKey")
 	tenantID = c.tenant("tenant_id", tenantID)
@@ -21,18 +22,17 @@ func (s *Service) CreateAPIKey(ctx context.Context, tenantID, name, userID, role
 		role = flexdb.RoleMember
 	}
 	if role != "" {
-		c.oneOf("role", role, flexdb.RoleOwner, flexdb.RoleAdmin, flexdb.RoleMember, flexdb.RoleViewer)
+		c.text("role", role, s.lim.NameChars, true)
 	}
 	if err := c.err(); err != nil {
 		return nil, "", err
 	}
-	if p := c.principal; !p.Platform() {
-		if userID != "" && p.Role != flexdb.RoleOwner {
-			return nil, "", flexdb.Errorf(flexdb.PermissionDenied, "only an owner may create keys for members")
+	if userID != "" {
+		if err := c.mayGrant([]Permission{MemberKeysManage}, "create a key for a member: that needs"); err != nil {
+			return nil, "", err
 		}
-		if roleRank[role] > roleRank[p.Role] {
-			return nil, "", flexdb.Errorf(flexdb.PermissionDenied, "role %s may not create a key with role %s", p.Role, role)
-		}
+	} else if err := s.mayGive(ctx, c, tenantID, role, "create a key with role"); err != nil {
+		return nil, "", err
 	}
 	secret := NewSecret()
 	k := &flexdb.APIKey{ID: newID(), TenantID: tenantID, Name: name, UserID: userID, Role: role, Hash: hashSecret(secret), CreatedAt: s.now()}

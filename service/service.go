@@ -4,6 +4,7 @@ package service
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/flexdb/flexdb"
@@ -102,7 +103,7 @@ func (s *Service) ListTenants(ctx context.Context, p PageRequest) (flexdb.Page[f
 func (s *Service) CreateUser(ctx context.Context, email, displayName string) (*flexdb.User, error) {
 	c := s.check(ctx, "CreateUser")
 	email = c.email("email", email, true)
-	c.text("display_name", displayName, s.lim.NameChars, false)
+	c.text("display_name", displayName, s.lim.NameChars, true) // required, as in the original
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -155,7 +156,9 @@ func (s *Service) ListUsers(ctx context.Context, p PageRequest) (flexdb.Page[fle
 	}, "users")
 }
 
-// AddUserToTenant makes the user a member of the tenant with role (default member).
+// AddUserToTenant makes the user a member of the tenant with role (default member), kept verbatim: a
+// built-in role, or any name, which grants what the tenant defines for it (nothing until it does). The
+// caller may not give a role granting more than its own.
 func (s *Service) AddUserToTenant(ctx context.Context, tenantID, userID, role string) (*flexdb.Membership, error) {
 	c := s.check(ctx, "AddUserToTenant")
 	tenantID = c.tenant("tenant_id", tenantID)
@@ -163,18 +166,31 @@ func (s *Service) AddUserToTenant(ctx context.Context, tenantID, userID, role st
 	if role == "" {
 		role = flexdb.RoleMember
 	}
-	c.oneOf("role", role, flexdb.RoleOwner, flexdb.RoleAdmin, flexdb.RoleMember, flexdb.RoleViewer)
+	c.text("role", role, s.lim.NameChars, true)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	if p := c.principal; !p.Platform() && roleRank[role] > roleRank[p.Role] {
-		return nil, flexdb.Errorf(flexdb.PermissionDenied, "role %s may not make a member with role %s", p.Role, role)
+	if err := s.mayGive(ctx, c, tenantID, role, "make a member with role"); err != nil {
+		return nil, err
 	}
 	m := &flexdb.Membership{TenantID: tenantID, UserID: userID, Role: role, Status: flexdb.MembershipActive}
 	if err := s.store.AddMember(ctx, m); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// mayGive refuses a caller other than the platform admin to give a role that grants what the caller
+// lacks, as the role is defined now.
+func (s *Service) mayGive(ctx context.Context, c *check, tenantID, role, what string) error {
+	if c.principal.Platform() {
+		return nil
+	}
+	ps, err := s.roleGrants(ctx, tenantID, role)
+	if err != nil {
+		return err
+	}
+	return c.mayGrant(ps, what+" "+strconv.Quote(role)+", granting")
 }
 
 func (s *Service) RemoveUserFromTenant(ctx context.Context, tenantID, userID string) error {

@@ -33,6 +33,17 @@ type Store interface {
 	// ListMembers pages by user id, ascending; NotFound if the tenant does not exist.
 	ListMembers(ctx context.Context, tenantID string, q ListQuery) ([]flexdb.Membership, int, error)
 
+	// CreateRole answers AlreadyExists when the tenant has a role of that name, NotFound when the tenant
+	// is missing.
+	CreateRole(ctx context.Context, r *flexdb.Role) error
+	GetRole(ctx context.Context, tenantID, name string) (*flexdb.Role, error)
+	UpdateRole(ctx context.Context, u RoleUpdate) (*flexdb.Role, error)
+	// DeleteRole refuses with FailedPrecondition, saying how many, while memberships or valid service
+	// keys of the tenant hold the role.
+	DeleteRole(ctx context.Context, tenantID, name string) error
+	// ListRoles pages by the roles' ids: the order they were defined in.
+	ListRoles(ctx context.Context, tenantID string, q ListQuery) ([]flexdb.Role, int, error)
+
 	CreateNodeType(ctx context.Context, nt *flexdb.NodeType) error
 	GetNodeType(ctx context.Context, tenantID, id string) (*flexdb.NodeType, error)
 	UpdateNodeType(ctx context.Context, u NodeTypeUpdate) (*flexdb.NodeType, error)
@@ -91,6 +102,14 @@ type UserUpdate struct {
 	ID, Email, DisplayName string
 	ExpectedVersion        int64
 	At                     time.Time
+}
+
+// RoleUpdate's nil Permissions leave them unchanged; otherwise they replace them whole.
+type RoleUpdate struct {
+	TenantID, Name  string
+	Permissions     []string
+	ExpectedVersion int64
+	At              time.Time
 }
 
 type NodeTypeUpdate struct {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/flexdb/flexdb"
@@ -55,14 +56,17 @@ func (s *Store) RevokeAPIKey(ctx context.Context, tenantID, id string, at time.T
 }
 
 // KeyPrincipal finds the valid key with hash and what it may do now: a member's key takes the
-// member's current role, and stops working when the membership ends.
+// member's current role, and stops working when the membership ends; a role the tenant defined comes
+// with what it grants, read in the same statement.
 func (s *Store) KeyPrincipal(ctx context.Context, hash string) (flexdb.Principal, error) {
 	var p flexdb.Principal
-	var userID, memberRole *string
-	err := s.db.reader().QueryRow(ctx, `SELECT k.id, k.tenant_id, k.user_id, k.role, m.role, t.status
+	var userID, role, permissions *string
+	err := s.db.reader().QueryRow(ctx, `SELECT k.id, k.tenant_id, k.user_id, CASE WHEN k.user_id IS NULL THEN k.role ELSE m.role END,
+		r.permissions, t.status
 		FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
 		LEFT JOIN tenant_users m ON m.tenant_id = k.tenant_id AND m.user_id = k.user_id
-		WHERE k.hash = $1 AND k.revoked_at IS NULL`, hash).Scan(&p.KeyID, &p.TenantID, &userID, &p.Role, &memberRole, &p.TenantStatus)
+		LEFT JOIN roles r ON r.tenant_id = k.tenant_id AND r.name = CASE WHEN k.user_id IS NULL THEN k.role ELSE m.role END
+		WHERE k.hash = $1 AND k.revoked_at IS NULL`, hash).Scan(&p.KeyID, &p.TenantID, &userID, &role, &permissions, &p.TenantStatus)
 	if isNoRows(err) {
 		return p, flexdb.Errorf(flexdb.Unauthenticated, "the API key is not valid")
 	}
@@ -72,10 +76,13 @@ func (s *Store) KeyPrincipal(ctx context.Context, hash string) (flexdb.Principal
 	p.Kind = flexdb.PrincipalKey
 	if userID != nil {
 		p.UserID = *userID
-		if memberRole == nil {
-			return p, flexdb.Errorf(flexdb.Unauthenticated, "the API key is not valid")
-		}
-		p.Role = *memberRole
+	}
+	if role == nil { // a member's key whose membership ended
+		return flexdb.Principal{}, flexdb.Errorf(flexdb.Unauthenticated, "the API key is not valid")
+	}
+	p.Role = *role
+	if permissions != nil {
+		p.RolePermissions = strings.Fields(*permissions)
 	}
 	return p, nil
 }

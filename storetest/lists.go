@@ -82,6 +82,16 @@ var listers = []struct {
 				return k.ID, f.s.CreateAPIKey(f.ctx, k)
 			}
 	}},
+	{"roles", true, func(f *fixture) (idList, func() (string, error)) {
+		tenant := f.tenant().ID
+		return func(q service.ListQuery) ([]string, int, error) {
+				items, total, err := f.s.ListRoles(f.ctx, tenant, q)
+				return ids(items, roleID), total, err
+			}, func() (string, error) {
+				r := newRole(tenant, "nodes.read")
+				return r.ID, f.s.CreateRole(f.ctx, r)
+			}
+	}},
 	{"relationships", true, func(f *fixture) (idList, func() (string, error)) {
 		nt := f.nodeType(f.tenant().ID)
 		a, b := f.node(nt), f.node(nt)
@@ -325,6 +335,10 @@ func tenantLists(f *fixture, tenant string) map[string]idList {
 		"API keys": func(q service.ListQuery) ([]string, int, error) {
 			items, total, err := f.s.ListAPIKeys(f.ctx, tenant, q)
 			return ids(items, keyID), total, err
+		},
+		"roles": func(q service.ListQuery) ([]string, int, error) {
+			items, total, err := f.s.ListRoles(f.ctx, tenant, q)
+			return ids(items, roleID), total, err
 		},
 		"relationships": func(q service.ListQuery) ([]string, int, error) {
 			items, total, err := f.s.ListRelationships(f.ctx, tenant, service.RelationshipFilter{}, q)

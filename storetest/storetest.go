@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) service.Store) {
 		{"Cascades", cascadeSpecs},
 		{"TenantIsolation", isolationSpecs},
 		{"APIKeys", keySpecs},
+		{"Roles", roleSpecs},
 		{"ConditionalWrites", versionSpecs},
 		{"Concurrency", concurrencySpecs},
 	} {
@@ -291,3 +292,4 @@ func tenantID(x flexdb.Tenant) string     { return x.ID }
 func userID(u flexdb.User) string         { return u.ID }
 func memberID(m flexdb.Membership) string { return m.UserID }
 func keyID(k flexdb.APIKey) string        { return k.ID }
+func roleID(r flexdb.Role) string         { return r.ID }

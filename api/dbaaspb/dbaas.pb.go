@@ -712,7 +712,7 @@ func (x *ListTenantsRequest) GetPagination() *Pagination {
 // One page of tenants.
 type ListTenantsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The page's tenants, in creation order.
+	// The page's tenants, newest first.
 	Tenants []*Tenant `protobuf:"bytes,1,rep,name=tenants,proto3" json:"tenants,omitempty"`
 	// The next page's token and the number of tenants.
 	Pagination    *PaginationResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
@@ -862,8 +862,8 @@ type TenantUser struct {
 	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	// The member.
 	UserId string `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	// "owner", "admin", "member" or "viewer". Viewers read; members also write nodes and relationships;
-	// admins also manage node types, members and keys; owners also make keys for members.
+	// The role as given, verbatim: a built-in one ("owner", "admin", "member", "viewer") or a name the
+	// tenant defines with RoleService.
 	Role string `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
 	// "active".
 	Status        string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
@@ -1385,7 +1385,7 @@ func (x *ListUsersRequest) GetPagination() *Pagination {
 // One page of users.
 type ListUsersResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The page's users, in creation order.
+	// The page's users, newest first.
 	Users []*User `protobuf:"bytes,1,rep,name=users,proto3" json:"users,omitempty"`
 	// The next page's token and the number of users.
 	Pagination    *PaginationResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
@@ -1444,7 +1444,8 @@ type AddUserToTenantRequest struct {
 	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	// Required: the user, who must exist and not be a member yet.
 	UserId string `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	// "owner", "admin", "member" or "viewer"; defaults to "member". A tenant key may give at most its own role.
+	// Free text up to 200 characters, stored verbatim; defaults to "member". A name that is not built-in
+	// grants what the tenant's role of that name grants (RoleService), nothing while there is none.
 	Role          string `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2390,7 +2391,7 @@ func (x *ListNodeTypesRequest) GetPagination() *Pagination {
 // One page of node types.
 type ListNodeTypesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The page's node types, in creation order.
+	// The page's node types, newest first.
 	NodeTypes []*NodeType `protobuf:"bytes,1,rep,name=node_types,json=nodeTypes,proto3" json:"node_types,omitempty"`
 	// The next page's token and the number of node types.
 	Pagination    *PaginationResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
@@ -3045,7 +3046,7 @@ func (x *ListNodesRequest) GetPagination() *Pagination {
 // One page of nodes.
 type ListNodesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The page's nodes, in creation order.
+	// The page's nodes, newest first.
 	Nodes []*Node `protobuf:"bytes,1,rep,name=nodes,proto3" json:"nodes,omitempty"`
 	// The next page's token and the number of nodes that match.
 	Pagination    *PaginationResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
@@ -3761,7 +3762,7 @@ func (x *ListRelationshipsRequest) GetPagination() *Pagination {
 // One page of relationships.
 type ListRelationshipsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The page's relationships, in creation order.
+	// The page's relationships, newest first.
 	Relationships []*Relationship `protobuf:"bytes,1,rep,name=relationships,proto3" json:"relationships,omitempty"`
 	// The next page's token and the number of relationships that match.
 	Pagination    *PaginationResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
@@ -3824,8 +3825,8 @@ type ApiKey struct {
 	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	// Set for a member's key; empty for a service key.
 	UserId string `protobuf:"bytes,4,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	// The service key's role ("owner", "admin", "member" or "viewer"); empty for a member's key, whose
-	// calls take the role the member has at the time of each call.
+	// The service key's role (built-in, or a name the tenant defines with RoleService); empty for a
+	// member's key, whose calls take the role the member has at the time of each call.
 	Role string `protobuf:"bytes,5,opt,name=role,proto3" json:"role,omitempty"`
 	// When the key was created (UTC, microseconds).
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
@@ -4101,7 +4102,7 @@ func (x *ListApiKeysRequest) GetPagination() *Pagination {
 // One page of keys.
 type ListApiKeysResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The page's keys, in creation order, without secrets.
+	// The page's keys, newest first, without secrets.
 	ApiKeys []*ApiKey `protobuf:"bytes,1,rep,name=api_keys,json=apiKeys,proto3" json:"api_keys,omitempty"`
 	// The next page's token and the number of keys.
 	Pagination    *PaginationResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
@@ -4362,6 +4363,631 @@ func (x *WhoAmIResponse) GetRole() string {
 		return x.Role
 	}
 	return ""
+}
+
+// A role a tenant defined: a name and what it grants.
+type Role struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant the role belongs to.
+	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	// The role's name, as memberships and keys name it: up to 200 characters, unique within the tenant,
+	// never one of the built-in names. Case matters ("Admin" is not "admin").
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The permissions the role grants, sorted and without repeats.
+	Permissions []string `protobuf:"bytes,3,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	// When the role was defined.
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// When the role last changed (its definition at first).
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Starts at 1 and grows by one with every update.
+	Version       int64 `protobuf:"varint,6,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Role) Reset() {
+	*x = Role{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Role) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Role) ProtoMessage() {}
+
+func (x *Role) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Role.ProtoReflect.Descriptor instead.
+func (*Role) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{73}
+}
+
+func (x *Role) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *Role) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Role) GetPermissions() []string {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+func (x *Role) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Role) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *Role) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// Defines a role: needs roles.manage in the tenant.
+type CreateRoleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant to define the role in; NOT_FOUND when there is none.
+	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	// Required: up to 200 characters, no control characters, not a built-in role's name.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Required, at least one: permission names (see RoleService); repeats are dropped. Each must be one the
+	// caller has itself.
+	Permissions   []string `protobuf:"bytes,3,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRoleRequest) Reset() {
+	*x = CreateRoleRequest{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[74]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRoleRequest) ProtoMessage() {}
+
+func (x *CreateRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[74]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRoleRequest.ProtoReflect.Descriptor instead.
+func (*CreateRoleRequest) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{74}
+}
+
+func (x *CreateRoleRequest) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *CreateRoleRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateRoleRequest) GetPermissions() []string {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+// The role just defined.
+type CreateRoleResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The role as defined.
+	Role          *Role `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRoleResponse) Reset() {
+	*x = CreateRoleResponse{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[75]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRoleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRoleResponse) ProtoMessage() {}
+
+func (x *CreateRoleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[75]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRoleResponse.ProtoReflect.Descriptor instead.
+func (*CreateRoleResponse) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{75}
+}
+
+func (x *CreateRoleResponse) GetRole() *Role {
+	if x != nil {
+		return x.Role
+	}
+	return nil
+}
+
+// Reads a role: needs roles.read in the tenant.
+type GetRoleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant the role belongs to.
+	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	// The role's name.
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRoleRequest) Reset() {
+	*x = GetRoleRequest{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRoleRequest) ProtoMessage() {}
+
+func (x *GetRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRoleRequest.ProtoReflect.Descriptor instead.
+func (*GetRoleRequest) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{76}
+}
+
+func (x *GetRoleRequest) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *GetRoleRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// The role asked for.
+type GetRoleResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The role as the tenant defined it.
+	Role          *Role `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRoleResponse) Reset() {
+	*x = GetRoleResponse{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRoleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRoleResponse) ProtoMessage() {}
+
+func (x *GetRoleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRoleResponse.ProtoReflect.Descriptor instead.
+func (*GetRoleResponse) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *GetRoleResponse) GetRole() *Role {
+	if x != nil {
+		return x.Role
+	}
+	return nil
+}
+
+// Empty permissions leave the role as it is; otherwise they replace what it grants. Needs roles.manage.
+type UpdateRoleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant the role belongs to.
+	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	// The role's name; a role cannot be renamed.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Permission names, as in CreateRoleRequest.
+	Permissions []string `protobuf:"bytes,3,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	// When set, the update happens only if the role is at this version; otherwise ABORTED.
+	ExpectedVersion int64 `protobuf:"varint,4,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *UpdateRoleRequest) Reset() {
+	*x = UpdateRoleRequest{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRoleRequest) ProtoMessage() {}
+
+func (x *UpdateRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRoleRequest.ProtoReflect.Descriptor instead.
+func (*UpdateRoleRequest) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{78}
+}
+
+func (x *UpdateRoleRequest) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *UpdateRoleRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpdateRoleRequest) GetPermissions() []string {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+func (x *UpdateRoleRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
+// The role after the update.
+type UpdateRoleResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The role as it is now.
+	Role          *Role `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRoleResponse) Reset() {
+	*x = UpdateRoleResponse{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[79]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRoleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRoleResponse) ProtoMessage() {}
+
+func (x *UpdateRoleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[79]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRoleResponse.ProtoReflect.Descriptor instead.
+func (*UpdateRoleResponse) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{79}
+}
+
+func (x *UpdateRoleResponse) GetRole() *Role {
+	if x != nil {
+		return x.Role
+	}
+	return nil
+}
+
+// Deletes a role no one holds: needs roles.manage.
+type DeleteRoleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant the role belongs to.
+	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	// The role's name.
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteRoleRequest) Reset() {
+	*x = DeleteRoleRequest{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[80]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteRoleRequest) ProtoMessage() {}
+
+func (x *DeleteRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[80]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteRoleRequest.ProtoReflect.Descriptor instead.
+func (*DeleteRoleRequest) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{80}
+}
+
+func (x *DeleteRoleRequest) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *DeleteRoleRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Empty: the role is gone.
+type DeleteRoleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteRoleResponse) Reset() {
+	*x = DeleteRoleResponse{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteRoleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteRoleResponse) ProtoMessage() {}
+
+func (x *DeleteRoleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteRoleResponse.ProtoReflect.Descriptor instead.
+func (*DeleteRoleResponse) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{81}
+}
+
+// Lists a tenant's roles: needs roles.read.
+type ListRolesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant whose roles to list; NOT_FOUND when there is none.
+	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	// Paging as for every list.
+	Pagination    *Pagination `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRolesRequest) Reset() {
+	*x = ListRolesRequest{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRolesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRolesRequest) ProtoMessage() {}
+
+func (x *ListRolesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRolesRequest.ProtoReflect.Descriptor instead.
+func (*ListRolesRequest) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{82}
+}
+
+func (x *ListRolesRequest) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *ListRolesRequest) GetPagination() *Pagination {
+	if x != nil {
+		return x.Pagination
+	}
+	return nil
+}
+
+// One page of the tenant's roles.
+type ListRolesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant's roles, newest first.
+	Roles []*Role `protobuf:"bytes,1,rep,name=roles,proto3" json:"roles,omitempty"`
+	// The next page's token and the number of roles in all.
+	Pagination    *PaginationResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRolesResponse) Reset() {
+	*x = ListRolesResponse{}
+	mi := &file_dbaas_dbaas_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRolesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRolesResponse) ProtoMessage() {}
+
+func (x *ListRolesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dbaas_dbaas_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRolesResponse.ProtoReflect.Descriptor instead.
+func (*ListRolesResponse) Descriptor() ([]byte, []int) {
+	return file_dbaas_dbaas_proto_rawDescGZIP(), []int{83}
+}
+
+func (x *ListRolesResponse) GetRoles() []*Role {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+func (x *ListRolesResponse) GetPagination() *PaginationResponse {
+	if x != nil {
+		return x.Pagination
+	}
+	return nil
 }
 
 var File_dbaas_dbaas_proto protoreflect.FileDescriptor
@@ -4668,7 +5294,48 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12\x1b\n" +
 	"\ttenant_id\x18\x03 \x01(\tR\btenantId\x12\x17\n" +
 	"\auser_id\x18\x04 \x01(\tR\x06userId\x12\x12\n" +
-	"\x04role\x18\x05 \x01(\tR\x04role2\xdf\x03\n" +
+	"\x04role\x18\x05 \x01(\tR\x04role\"\xe9\x01\n" +
+	"\x04Role\x12\x1b\n" +
+	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
+	"\vpermissions\x18\x03 \x03(\tR\vpermissions\x129\n" +
+	"\n" +
+	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x18\n" +
+	"\aversion\x18\x06 \x01(\x03R\aversion\"f\n" +
+	"\x11CreateRoleRequest\x12\x1b\n" +
+	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
+	"\vpermissions\x18\x03 \x03(\tR\vpermissions\"5\n" +
+	"\x12CreateRoleResponse\x12\x1f\n" +
+	"\x04role\x18\x01 \x01(\v2\v.dbaas.RoleR\x04role\"A\n" +
+	"\x0eGetRoleRequest\x12\x1b\n" +
+	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"2\n" +
+	"\x0fGetRoleResponse\x12\x1f\n" +
+	"\x04role\x18\x01 \x01(\v2\v.dbaas.RoleR\x04role\"\x91\x01\n" +
+	"\x11UpdateRoleRequest\x12\x1b\n" +
+	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
+	"\vpermissions\x18\x03 \x03(\tR\vpermissions\x12)\n" +
+	"\x10expected_version\x18\x04 \x01(\x03R\x0fexpectedVersion\"5\n" +
+	"\x12UpdateRoleResponse\x12\x1f\n" +
+	"\x04role\x18\x01 \x01(\v2\v.dbaas.RoleR\x04role\"D\n" +
+	"\x11DeleteRoleRequest\x12\x1b\n" +
+	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\x14\n" +
+	"\x12DeleteRoleResponse\"b\n" +
+	"\x10ListRolesRequest\x12\x1b\n" +
+	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x121\n" +
+	"\n" +
+	"pagination\x18\x02 \x01(\v2\x11.dbaas.PaginationR\n" +
+	"pagination\"q\n" +
+	"\x11ListRolesResponse\x12!\n" +
+	"\x05roles\x18\x01 \x03(\v2\v.dbaas.RoleR\x05roles\x129\n" +
+	"\n" +
+	"pagination\x18\x02 \x01(\v2\x19.dbaas.PaginationResponseR\n" +
+	"pagination2\xdf\x03\n" +
 	"\rTenantService\x12\\\n" +
 	"\fCreateTenant\x12\x1a.dbaas.CreateTenantRequest\x1a\x1b.dbaas.CreateTenantResponse\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/tenants\x12U\n" +
 	"\tGetTenant\x12\x17.dbaas.GetTenantRequest\x1a\x18.dbaas.GetTenantResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/tenants/{id}\x12a\n" +
@@ -4714,7 +5381,16 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\fCreateApiKey\x12\x1a.dbaas.CreateApiKeyRequest\x1a\x1b.dbaas.CreateApiKeyResponse\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/tenants/{tenant_id}/api-keys\x12k\n" +
 	"\vListApiKeys\x12\x19.dbaas.ListApiKeysRequest\x1a\x1a.dbaas.ListApiKeysResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/tenants/{tenant_id}/api-keys\x12s\n" +
 	"\fRevokeApiKey\x12\x1a.dbaas.RevokeApiKeyRequest\x1a\x1b.dbaas.RevokeApiKeyResponse\"*\x82\xd3\xe4\x93\x02$*\"/tenants/{tenant_id}/api-keys/{id}\x12F\n" +
-	"\x06WhoAmI\x12\x14.dbaas.WhoAmIRequest\x1a\x15.dbaas.WhoAmIResponse\"\x0f\x82\xd3\xe4\x93\x02\t\x12\a/whoamiB.Z,github.com/flexdb/flexdb/api/dbaaspb;dbaaspbb\x06proto3"
+	"\x06WhoAmI\x12\x14.dbaas.WhoAmIRequest\x1a\x15.dbaas.WhoAmIResponse\"\x0f\x82\xd3\xe4\x93\x02\t\x12\a/whoami2\x9f\x04\n" +
+	"\vRoleService\x12h\n" +
+	"\n" +
+	"CreateRole\x12\x18.dbaas.CreateRoleRequest\x1a\x19.dbaas.CreateRoleResponse\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/tenants/{tenant_id}/roles\x12c\n" +
+	"\aGetRole\x12\x15.dbaas.GetRoleRequest\x1a\x16.dbaas.GetRoleResponse\")\x82\xd3\xe4\x93\x02#\x12!/tenants/{tenant_id}/roles/{name}\x12o\n" +
+	"\n" +
+	"UpdateRole\x12\x18.dbaas.UpdateRoleRequest\x1a\x19.dbaas.UpdateRoleResponse\",\x82\xd3\xe4\x93\x02&:\x01*\x1a!/tenants/{tenant_id}/roles/{name}\x12l\n" +
+	"\n" +
+	"DeleteRole\x12\x18.dbaas.DeleteRoleRequest\x1a\x19.dbaas.DeleteRoleResponse\")\x82\xd3\xe4\x93\x02#*!/tenants/{tenant_id}/roles/{name}\x12b\n" +
+	"\tListRoles\x12\x17.dbaas.ListRolesRequest\x1a\x18.dbaas.ListRolesResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/tenants/{tenant_id}/rolesB.Z,github.com/flexdb/flexdb/api/dbaaspb;dbaaspbb\x06proto3"
 
 var (
 	file_dbaas_dbaas_proto_rawDescOnce sync.Once
@@ -4728,7 +5404,7 @@ func file_dbaas_dbaas_proto_rawDescGZIP() []byte {
 	return file_dbaas_dbaas_proto_rawDescData
 }
 
-var file_dbaas_dbaas_proto_msgTypes = make([]protoimpl.MessageInfo, 73)
+var file_dbaas_dbaas_proto_msgTypes = make([]protoimpl.MessageInfo, 84)
 var file_dbaas_dbaas_proto_goTypes = []any{
 	(*Pagination)(nil),                   // 0: dbaas.Pagination
 	(*PaginationResponse)(nil),           // 1: dbaas.PaginationResponse
@@ -4803,19 +5479,30 @@ var file_dbaas_dbaas_proto_goTypes = []any{
 	(*RevokeApiKeyResponse)(nil),         // 70: dbaas.RevokeApiKeyResponse
 	(*WhoAmIRequest)(nil),                // 71: dbaas.WhoAmIRequest
 	(*WhoAmIResponse)(nil),               // 72: dbaas.WhoAmIResponse
-	(*timestamppb.Timestamp)(nil),        // 73: google.protobuf.Timestamp
+	(*Role)(nil),                         // 73: dbaas.Role
+	(*CreateRoleRequest)(nil),            // 74: dbaas.CreateRoleRequest
+	(*CreateRoleResponse)(nil),           // 75: dbaas.CreateRoleResponse
+	(*GetRoleRequest)(nil),               // 76: dbaas.GetRoleRequest
+	(*GetRoleResponse)(nil),              // 77: dbaas.GetRoleResponse
+	(*UpdateRoleRequest)(nil),            // 78: dbaas.UpdateRoleRequest
+	(*UpdateRoleResponse)(nil),           // 79: dbaas.UpdateRoleResponse
+	(*DeleteRoleRequest)(nil),            // 80: dbaas.DeleteRoleRequest
+	(*DeleteRoleResponse)(nil),           // 81: dbaas.DeleteRoleResponse
+	(*ListRolesRequest)(nil),             // 82: dbaas.ListRolesRequest
+	(*ListRolesResponse)(nil),            // 83: dbaas.ListRolesResponse
+	(*timestamppb.Timestamp)(nil),        // 84: google.protobuf.Timestamp
 }
 var file_dbaas_dbaas_proto_depIdxs = []int32{
-	73, // 0: dbaas.Tenant.created_at:type_name -> google.protobuf.Timestamp
-	73, // 1: dbaas.Tenant.updated_at:type_name -> google.protobuf.Timestamp
+	84, // 0: dbaas.Tenant.created_at:type_name -> google.protobuf.Timestamp
+	84, // 1: dbaas.Tenant.updated_at:type_name -> google.protobuf.Timestamp
 	2,  // 2: dbaas.CreateTenantResponse.tenant:type_name -> dbaas.Tenant
 	2,  // 3: dbaas.GetTenantResponse.tenant:type_name -> dbaas.Tenant
 	2,  // 4: dbaas.UpdateTenantResponse.tenant:type_name -> dbaas.Tenant
 	0,  // 5: dbaas.ListTenantsRequest.pagination:type_name -> dbaas.Pagination
 	2,  // 6: dbaas.ListTenantsResponse.tenants:type_name -> dbaas.Tenant
 	1,  // 7: dbaas.ListTenantsResponse.pagination:type_name -> dbaas.PaginationResponse
-	73, // 8: dbaas.User.created_at:type_name -> google.protobuf.Timestamp
-	73, // 9: dbaas.User.updated_at:type_name -> google.protobuf.Timestamp
+	84, // 8: dbaas.User.created_at:type_name -> google.protobuf.Timestamp
+	84, // 9: dbaas.User.updated_at:type_name -> google.protobuf.Timestamp
 	13, // 10: dbaas.CreateUserResponse.user:type_name -> dbaas.User
 	13, // 11: dbaas.GetUserResponse.user:type_name -> dbaas.User
 	13, // 12: dbaas.UpdateUserResponse.user:type_name -> dbaas.User
@@ -4826,105 +5513,123 @@ var file_dbaas_dbaas_proto_depIdxs = []int32{
 	0,  // 17: dbaas.ListTenantUsersRequest.pagination:type_name -> dbaas.Pagination
 	14, // 18: dbaas.ListTenantUsersResponse.tenant_users:type_name -> dbaas.TenantUser
 	1,  // 19: dbaas.ListTenantUsersResponse.pagination:type_name -> dbaas.PaginationResponse
-	73, // 20: dbaas.NodeType.created_at:type_name -> google.protobuf.Timestamp
-	73, // 21: dbaas.NodeType.updated_at:type_name -> google.protobuf.Timestamp
+	84, // 20: dbaas.NodeType.created_at:type_name -> google.protobuf.Timestamp
+	84, // 21: dbaas.NodeType.updated_at:type_name -> google.protobuf.Timestamp
 	31, // 22: dbaas.CreateNodeTypeResponse.node_type:type_name -> dbaas.NodeType
 	31, // 23: dbaas.GetNodeTypeResponse.node_type:type_name -> dbaas.NodeType
 	31, // 24: dbaas.UpdateNodeTypeResponse.node_type:type_name -> dbaas.NodeType
 	0,  // 25: dbaas.ListNodeTypesRequest.pagination:type_name -> dbaas.Pagination
 	31, // 26: dbaas.ListNodeTypesResponse.node_types:type_name -> dbaas.NodeType
 	1,  // 27: dbaas.ListNodeTypesResponse.pagination:type_name -> dbaas.PaginationResponse
-	73, // 28: dbaas.Node.created_at:type_name -> google.protobuf.Timestamp
-	73, // 29: dbaas.Node.updated_at:type_name -> google.protobuf.Timestamp
+	84, // 28: dbaas.Node.created_at:type_name -> google.protobuf.Timestamp
+	84, // 29: dbaas.Node.updated_at:type_name -> google.protobuf.Timestamp
 	42, // 30: dbaas.CreateNodeResponse.node:type_name -> dbaas.Node
 	42, // 31: dbaas.GetNodeResponse.node:type_name -> dbaas.Node
 	42, // 32: dbaas.UpdateNodeResponse.node:type_name -> dbaas.Node
 	0,  // 33: dbaas.ListNodesRequest.pagination:type_name -> dbaas.Pagination
 	42, // 34: dbaas.ListNodesResponse.nodes:type_name -> dbaas.Node
 	1,  // 35: dbaas.ListNodesResponse.pagination:type_name -> dbaas.PaginationResponse
-	73, // 36: dbaas.Relationship.created_at:type_name -> google.protobuf.Timestamp
-	73, // 37: dbaas.Relationship.updated_at:type_name -> google.protobuf.Timestamp
+	84, // 36: dbaas.Relationship.created_at:type_name -> google.protobuf.Timestamp
+	84, // 37: dbaas.Relationship.updated_at:type_name -> google.protobuf.Timestamp
 	53, // 38: dbaas.CreateRelationshipResponse.relationship:type_name -> dbaas.Relationship
 	53, // 39: dbaas.GetRelationshipResponse.relationship:type_name -> dbaas.Relationship
 	53, // 40: dbaas.UpdateRelationshipResponse.relationship:type_name -> dbaas.Relationship
 	0,  // 41: dbaas.ListRelationshipsRequest.pagination:type_name -> dbaas.Pagination
 	53, // 42: dbaas.ListRelationshipsResponse.relationships:type_name -> dbaas.Relationship
 	1,  // 43: dbaas.ListRelationshipsResponse.pagination:type_name -> dbaas.PaginationResponse
-	73, // 44: dbaas.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	73, // 45: dbaas.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	84, // 44: dbaas.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	84, // 45: dbaas.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
 	64, // 46: dbaas.CreateApiKeyResponse.api_key:type_name -> dbaas.ApiKey
 	0,  // 47: dbaas.ListApiKeysRequest.pagination:type_name -> dbaas.Pagination
 	64, // 48: dbaas.ListApiKeysResponse.api_keys:type_name -> dbaas.ApiKey
 	1,  // 49: dbaas.ListApiKeysResponse.pagination:type_name -> dbaas.PaginationResponse
-	3,  // 50: dbaas.TenantService.CreateTenant:input_type -> dbaas.CreateTenantRequest
-	5,  // 51: dbaas.TenantService.GetTenant:input_type -> dbaas.GetTenantRequest
-	7,  // 52: dbaas.TenantService.UpdateTenant:input_type -> dbaas.UpdateTenantRequest
-	9,  // 53: dbaas.TenantService.DeleteTenant:input_type -> dbaas.DeleteTenantRequest
-	11, // 54: dbaas.TenantService.ListTenants:input_type -> dbaas.ListTenantsRequest
-	15, // 55: dbaas.UserService.CreateUser:input_type -> dbaas.CreateUserRequest
-	17, // 56: dbaas.UserService.GetUser:input_type -> dbaas.GetUserRequest
-	19, // 57: dbaas.UserService.UpdateUser:input_type -> dbaas.UpdateUserRequest
-	21, // 58: dbaas.UserService.DeleteUser:input_type -> dbaas.DeleteUserRequest
-	23, // 59: dbaas.UserService.ListUsers:input_type -> dbaas.ListUsersRequest
-	25, // 60: dbaas.UserService.AddUserToTenant:input_type -> dbaas.AddUserToTenantRequest
-	27, // 61: dbaas.UserService.RemoveUserFromTenant:input_type -> dbaas.RemoveUserFromTenantRequest
-	29, // 62: dbaas.UserService.ListTenantUsers:input_type -> dbaas.ListTenantUsersRequest
-	32, // 63: dbaas.NodeTypeService.CreateNodeType:input_type -> dbaas.CreateNodeTypeRequest
-	34, // 64: dbaas.NodeTypeService.GetNodeType:input_type -> dbaas.GetNodeTypeRequest
-	36, // 65: dbaas.NodeTypeService.UpdateNodeType:input_type -> dbaas.UpdateNodeTypeRequest
-	38, // 66: dbaas.NodeTypeService.DeleteNodeType:input_type -> dbaas.DeleteNodeTypeRequest
-	40, // 67: dbaas.NodeTypeService.ListNodeTypes:input_type -> dbaas.ListNodeTypesRequest
-	43, // 68: dbaas.NodeService.CreateNode:input_type -> dbaas.CreateNodeRequest
-	45, // 69: dbaas.NodeService.GetNode:input_type -> dbaas.GetNodeRequest
-	47, // 70: dbaas.NodeService.UpdateNode:input_type -> dbaas.UpdateNodeRequest
-	49, // 71: dbaas.NodeService.DeleteNode:input_type -> dbaas.DeleteNodeRequest
-	51, // 72: dbaas.NodeService.ListNodes:input_type -> dbaas.ListNodesRequest
-	54, // 73: dbaas.RelationshipService.CreateRelationship:input_type -> dbaas.CreateRelationshipRequest
-	56, // 74: dbaas.RelationshipService.GetRelationship:input_type -> dbaas.GetRelationshipRequest
-	58, // 75: dbaas.RelationshipService.UpdateRelationship:input_type -> dbaas.UpdateRelationshipRequest
-	60, // 76: dbaas.RelationshipService.DeleteRelationship:input_type -> dbaas.DeleteRelationshipRequest
-	62, // 77: dbaas.RelationshipService.ListRelationships:input_type -> dbaas.ListRelationshipsRequest
-	65, // 78: dbaas.KeyService.CreateApiKey:input_type -> dbaas.CreateApiKeyRequest
-	67, // 79: dbaas.KeyService.ListApiKeys:input_type -> dbaas.ListApiKeysRequest
-	69, // 80: dbaas.KeyService.RevokeApiKey:input_type -> dbaas.RevokeApiKeyRequest
-	71, // 81: dbaas.KeyService.WhoAmI:input_type -> dbaas.WhoAmIRequest
-	4,  // 82: dbaas.TenantService.CreateTenant:output_type -> dbaas.CreateTenantResponse
-	6,  // 83: dbaas.TenantService.GetTenant:output_type -> dbaas.GetTenantResponse
-	8,  // 84: dbaas.TenantService.UpdateTenant:output_type -> dbaas.UpdateTenantResponse
-	10, // 85: dbaas.TenantService.DeleteTenant:output_type -> dbaas.DeleteTenantResponse
-	12, // 86: dbaas.TenantService.ListTenants:output_type -> dbaas.ListTenantsResponse
-	16, // 87: dbaas.UserService.CreateUser:output_type -> dbaas.CreateUserResponse
-	18, // 88: dbaas.UserService.GetUser:output_type -> dbaas.GetUserResponse
-	20, // 89: dbaas.UserService.UpdateUser:output_type -> dbaas.UpdateUserResponse
-	22, // 90: dbaas.UserService.DeleteUser:output_type -> dbaas.DeleteUserResponse
-	24, // 91: dbaas.UserService.ListUsers:output_type -> dbaas.ListUsersResponse
-	26, // 92: dbaas.UserService.AddUserToTenant:output_type -> dbaas.AddUserToTenantResponse
-	28, // 93: dbaas.UserService.RemoveUserFromTenant:output_type -> dbaas.RemoveUserFromTenantResponse
-	30, // 94: dbaas.UserService.ListTenantUsers:output_type -> dbaas.ListTenantUsersResponse
-	33, // 95: dbaas.NodeTypeService.CreateNodeType:output_type -> dbaas.CreateNodeTypeResponse
-	35, // 96: dbaas.NodeTypeService.GetNodeType:output_type -> dbaas.GetNodeTypeResponse
-	37, // 97: dbaas.NodeTypeService.UpdateNodeType:output_type -> dbaas.UpdateNodeTypeResponse
-	39, // 98: dbaas.NodeTypeService.DeleteNodeType:output_type -> dbaas.DeleteNodeTypeResponse
-	41, // 99: dbaas.NodeTypeService.ListNodeTypes:output_type -> dbaas.ListNodeTypesResponse
-	44, // 100: dbaas.NodeService.CreateNode:output_type -> dbaas.CreateNodeResponse
-	46, // 101: dbaas.NodeService.GetNode:output_type -> dbaas.GetNodeResponse
-	48, // 102: dbaas.NodeService.UpdateNode:output_type -> dbaas.UpdateNodeResponse
-	50, // 103: dbaas.NodeService.DeleteNode:output_type -> dbaas.DeleteNodeResponse
-	52, // 104: dbaas.NodeService.ListNodes:output_type -> dbaas.ListNodesResponse
-	55, // 105: dbaas.RelationshipService.CreateRelationship:output_type -> dbaas.CreateRelationshipResponse
-	57, // 106: dbaas.RelationshipService.GetRelationship:output_type -> dbaas.GetRelationshipResponse
-	59, // 107: dbaas.RelationshipService.UpdateRelationship:output_type -> dbaas.UpdateRelationshipResponse
-	61, // 108: dbaas.RelationshipService.DeleteRelationship:output_type -> dbaas.DeleteRelationshipResponse
-	63, // 109: dbaas.RelationshipService.ListRelationships:output_type -> dbaas.ListRelationshipsResponse
-	66, // 110: dbaas.KeyService.CreateApiKey:output_type -> dbaas.CreateApiKeyResponse
-	68, // 111: dbaas.KeyService.ListApiKeys:output_type -> dbaas.ListApiKeysResponse
-	70, // 112: dbaas.KeyService.RevokeApiKey:output_type -> dbaas.RevokeApiKeyResponse
-	72, // 113: dbaas.KeyService.WhoAmI:output_type -> dbaas.WhoAmIResponse
-	82, // [82:114] is the sub-list for method output_type
-	50, // [50:82] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	84, // 50: dbaas.Role.created_at:type_name -> google.protobuf.Timestamp
+	84, // 51: dbaas.Role.updated_at:type_name -> google.protobuf.Timestamp
+	73, // 52: dbaas.CreateRoleResponse.role:type_name -> dbaas.Role
+	73, // 53: dbaas.GetRoleResponse.role:type_name -> dbaas.Role
+	73, // 54: dbaas.UpdateRoleResponse.role:type_name -> dbaas.Role
+	0,  // 55: dbaas.ListRolesRequest.pagination:type_name -> dbaas.Pagination
+	73, // 56: dbaas.ListRolesResponse.roles:type_name -> dbaas.Role
+	1,  // 57: dbaas.ListRolesResponse.pagination:type_name -> dbaas.PaginationResponse
+	3,  // 58: dbaas.TenantService.CreateTenant:input_type -> dbaas.CreateTenantRequest
+	5,  // 59: dbaas.TenantService.GetTenant:input_type -> dbaas.GetTenantRequest
+	7,  // 60: dbaas.TenantService.UpdateTenant:input_type -> dbaas.UpdateTenantRequest
+	9,  // 61: dbaas.TenantService.DeleteTenant:input_type -> dbaas.DeleteTenantRequest
+	11, // 62: dbaas.TenantService.ListTenants:input_type -> dbaas.ListTenantsRequest
+	15, // 63: dbaas.UserService.CreateUser:input_type -> dbaas.CreateUserRequest
+	17, // 64: dbaas.UserService.GetUser:input_type -> dbaas.GetUserRequest
+	19, // 65: dbaas.UserService.UpdateUser:input_type -> dbaas.UpdateUserRequest
+	21, // 66: dbaas.UserService.DeleteUser:input_type -> dbaas.DeleteUserRequest
+	23, // 67: dbaas.UserService.ListUsers:input_type -> dbaas.ListUsersRequest
+	25, // 68: dbaas.UserService.AddUserToTenant:input_type -> dbaas.AddUserToTenantRequest
+	27, // 69: dbaas.UserService.RemoveUserFromTenant:input_type -> dbaas.RemoveUserFromTenantRequest
+	29, // 70: dbaas.UserService.ListTenantUsers:input_type -> dbaas.ListTenantUsersRequest
+	32, // 71: dbaas.NodeTypeService.CreateNodeType:input_type -> dbaas.CreateNodeTypeRequest
+	34, // 72: dbaas.NodeTypeService.GetNodeType:input_type -> dbaas.GetNodeTypeRequest
+	36, // 73: dbaas.NodeTypeService.UpdateNodeType:input_type -> dbaas.UpdateNodeTypeRequest
+	38, // 74: dbaas.NodeTypeService.DeleteNodeType:input_type -> dbaas.DeleteNodeTypeRequest
+	40, // 75: dbaas.NodeTypeService.ListNodeTypes:input_type -> dbaas.ListNodeTypesRequest
+	43, // 76: dbaas.NodeService.CreateNode:input_type -> dbaas.CreateNodeRequest
+	45, // 77: dbaas.NodeService.GetNode:input_type -> dbaas.GetNodeRequest
+	47, // 78: dbaas.NodeService.UpdateNode:input_type -> dbaas.UpdateNodeRequest
+	49, // 79: dbaas.NodeService.DeleteNode:input_type -> dbaas.DeleteNodeRequest
+	51, // 80: dbaas.NodeService.ListNodes:input_type -> dbaas.ListNodesRequest
+	54, // 81: dbaas.RelationshipService.CreateRelationship:input_type -> dbaas.CreateRelationshipRequest
+	56, // 82: dbaas.RelationshipService.GetRelationship:input_type -> dbaas.GetRelationshipRequest
+	58, // 83: dbaas.RelationshipService.UpdateRelationship:input_type -> dbaas.UpdateRelationshipRequest
+	60, // 84: dbaas.RelationshipService.DeleteRelationship:input_type -> dbaas.DeleteRelationshipRequest
+	62, // 85: dbaas.RelationshipService.ListRelationships:input_type -> dbaas.ListRelationshipsRequest
+	65, // 86: dbaas.KeyService.CreateApiKey:input_type -> dbaas.CreateApiKeyRequest
+	67, // 87: dbaas.KeyService.ListApiKeys:input_type -> dbaas.ListApiKeysRequest
+	69, // 88: dbaas.KeyService.RevokeApiKey:input_type -> dbaas.RevokeApiKeyRequest
+	71, // 89: dbaas.KeyService.WhoAmI:input_type -> dbaas.WhoAmIRequest
+	74, // 90: dbaas.RoleService.CreateRole:input_type -> dbaas.CreateRoleRequest
+	76, // 91: dbaas.RoleService.GetRole:input_type -> dbaas.GetRoleRequest
+	78, // 92: dbaas.RoleService.UpdateRole:input_type -> dbaas.UpdateRoleRequest
+	80, // 93: dbaas.RoleService.DeleteRole:input_type -> dbaas.DeleteRoleRequest
+	82, // 94: dbaas.RoleService.ListRoles:input_type -> dbaas.ListRolesRequest
+	4,  // 95: dbaas.TenantService.CreateTenant:output_type -> dbaas.CreateTenantResponse
+	6,  // 96: dbaas.TenantService.GetTenant:output_type -> dbaas.GetTenantResponse
+	8,  // 97: dbaas.TenantService.UpdateTenant:output_type -> dbaas.UpdateTenantResponse
+	10, // 98: dbaas.TenantService.DeleteTenant:output_type -> dbaas.DeleteTenantResponse
+	12, // 99: dbaas.TenantService.ListTenants:output_type -> dbaas.ListTenantsResponse
+	16, // 100: dbaas.UserService.CreateUser:output_type -> dbaas.CreateUserResponse
+	18, // 101: dbaas.UserService.GetUser:output_type -> dbaas.GetUserResponse
+	20, // 102: dbaas.UserService.UpdateUser:output_type -> dbaas.UpdateUserResponse
+	22, // 103: dbaas.UserService.DeleteUser:output_type -> dbaas.DeleteUserResponse
+	24, // 104: dbaas.UserService.ListUsers:output_type -> dbaas.ListUsersResponse
+	26, // 105: dbaas.UserService.AddUserToTenant:output_type -> dbaas.AddUserToTenantResponse
+	28, // 106: dbaas.UserService.RemoveUserFromTenant:output_type -> dbaas.RemoveUserFromTenantResponse
+	30, // 107: dbaas.UserService.ListTenantUsers:output_type -> dbaas.ListTenantUsersResponse
+	33, // 108: dbaas.NodeTypeService.CreateNodeType:output_type -> dbaas.CreateNodeTypeResponse
+	35, // 109: dbaas.NodeTypeService.GetNodeType:output_type -> dbaas.GetNodeTypeResponse
+	37, // 110: dbaas.NodeTypeService.UpdateNodeType:output_type -> dbaas.UpdateNodeTypeResponse
+	39, // 111: dbaas.NodeTypeService.DeleteNodeType:output_type -> dbaas.DeleteNodeTypeResponse
+	41, // 112: dbaas.NodeTypeService.ListNodeTypes:output_type -> dbaas.ListNodeTypesResponse
+	44, // 113: dbaas.NodeService.CreateNode:output_type -> dbaas.CreateNodeResponse
+	46, // 114: dbaas.NodeService.GetNode:output_type -> dbaas.GetNodeResponse
+	48, // 115: dbaas.NodeService.UpdateNode:output_type -> dbaas.UpdateNodeResponse
+	50, // 116: dbaas.NodeService.DeleteNode:output_type -> dbaas.DeleteNodeResponse
+	52, // 117: dbaas.NodeService.ListNodes:output_type -> dbaas.ListNodesResponse
+	55, // 118: dbaas.RelationshipService.CreateRelationship:output_type -> dbaas.CreateRelationshipResponse
+	57, // 119: dbaas.RelationshipService.GetRelationship:output_type -> dbaas.GetRelationshipResponse
+	59, // 120: dbaas.RelationshipService.UpdateRelationship:output_type -> dbaas.UpdateRelationshipResponse
+	61, // 121: dbaas.RelationshipService.DeleteRelationship:output_type -> dbaas.DeleteRelationshipResponse
+	63, // 122: dbaas.RelationshipService.ListRelationships:output_type -> dbaas.ListRelationshipsResponse
+	66, // 123: dbaas.KeyService.CreateApiKey:output_type -> dbaas.CreateApiKeyResponse
+	68, // 124: dbaas.KeyService.ListApiKeys:output_type -> dbaas.ListApiKeysResponse
+	70, // 125: dbaas.KeyService.RevokeApiKey:output_type -> dbaas.RevokeApiKeyResponse
+	72, // 126: dbaas.KeyService.WhoAmI:output_type -> dbaas.WhoAmIResponse
+	75, // 127: dbaas.RoleService.CreateRole:output_type -> dbaas.CreateRoleResponse
+	77, // 128: dbaas.RoleService.GetRole:output_type -> dbaas.GetRoleResponse
+	79, // 129: dbaas.RoleService.UpdateRole:output_type -> dbaas.UpdateRoleResponse
+	81, // 130: dbaas.RoleService.DeleteRole:output_type -> dbaas.DeleteRoleResponse
+	83, // 131: dbaas.RoleService.ListRoles:output_type -> dbaas.ListRolesResponse
+	95, // [95:132] is the sub-list for method output_type
+	58, // [58:95] is the sub-list for method input_type
+	58, // [58:58] is the sub-list for extension type_name
+	58, // [58:58] is the sub-list for extension extendee
+	0,  // [0:58] is the sub-list for field type_name
 }
 
 func init() { file_dbaas_dbaas_proto_init() }
@@ -4938,9 +5643,9 @@ func file_dbaas_dbaas_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dbaas_dbaas_proto_rawDesc), len(file_dbaas_dbaas_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   73,
+			NumMessages:   84,
 			NumExtensions: 0,
-			NumServices:   6,
+			NumServices:   7,
 		},
 		GoTypes:           file_dbaas_dbaas_proto_goTypes,
 		DependencyIndexes: file_dbaas_dbaas_proto_depIdxs,

@@ -50,30 +50,30 @@ const (
 type TenantServiceClient interface {
 	// Creates a tenant.
 	//
-	// The tenant starts active, at version 1. Role: platform admin. Errors: INVALID_ARGUMENT (slug, name),
+	// The tenant starts active, at version 1. Needs: the platform admin. Errors: INVALID_ARGUMENT (slug, name),
 	// ALREADY_EXISTS (the slug is taken), PERMISSION_DENIED (not the platform admin).
 	CreateTenant(ctx context.Context, in *CreateTenantRequest, opts ...grpc.CallOption) (*CreateTenantResponse, error)
 	// Returns a tenant.
 	//
-	// Role: platform admin, or any role in that tenant. Errors: INVALID_ARGUMENT (id), NOT_FOUND,
-	// PERMISSION_DENIED (a key of another tenant).
+	// Needs: tenant.read (every built-in role, or a custom role granting it), or the platform admin. Errors:
+	// INVALID_ARGUMENT (id), NOT_FOUND, PERMISSION_DENIED (a key of another tenant).
 	GetTenant(ctx context.Context, in *GetTenantRequest, opts ...grpc.CallOption) (*GetTenantResponse, error)
 	// Changes a tenant's slug, name or status.
 	//
-	// Empty fields are left as they are; the version grows by one. Suspending a tenant makes every write by
-	// its keys FAILED_PRECONDITION; reads go on. Role: platform admin. Errors: INVALID_ARGUMENT (id, slug,
+	// Empty fields are left as they are; the version grows by one. Suspending a tenant makes every write by its
+	// keys FAILED_PRECONDITION; reads go on. Needs: the platform admin. Errors: INVALID_ARGUMENT (id, slug,
 	// name, status, expected_version), NOT_FOUND, ALREADY_EXISTS (the slug is taken), ABORTED (not at
 	// expected_version), PERMISSION_DENIED.
 	UpdateTenant(ctx context.Context, in *UpdateTenantRequest, opts ...grpc.CallOption) (*UpdateTenantResponse, error)
 	// Deletes a tenant and all of its data.
 	//
 	// Its node types, nodes, relationships, memberships and API keys go with it, in one statement; its keys
-	// stop working within a second. Role: platform admin. Errors: INVALID_ARGUMENT (id), NOT_FOUND,
+	// stop working within a second. Needs: the platform admin. Errors: INVALID_ARGUMENT (id), NOT_FOUND,
 	// PERMISSION_DENIED.
 	DeleteTenant(ctx context.Context, in *DeleteTenantRequest, opts ...grpc.CallOption) (*DeleteTenantResponse, error)
 	// Lists the tenants.
 	//
-	// In creation order. Role: platform admin. Errors: INVALID_ARGUMENT (pagination), PERMISSION_DENIED.
+	// Newest first. Needs: the platform admin. Errors: INVALID_ARGUMENT (pagination), PERMISSION_DENIED.
 	ListTenants(ctx context.Context, in *ListTenantsRequest, opts ...grpc.CallOption) (*ListTenantsResponse, error)
 }
 
@@ -148,30 +148,30 @@ func (c *tenantServiceClient) ListTenants(ctx context.Context, in *ListTenantsRe
 type TenantServiceServer interface {
 	// Creates a tenant.
 	//
-	// The tenant starts active, at version 1. Role: platform admin. Errors: INVALID_ARGUMENT (slug, name),
+	// The tenant starts active, at version 1. Needs: the platform admin. Errors: INVALID_ARGUMENT (slug, name),
 	// ALREADY_EXISTS (the slug is taken), PERMISSION_DENIED (not the platform admin).
 	CreateTenant(context.Context, *CreateTenantRequest) (*CreateTenantResponse, error)
 	// Returns a tenant.
 	//
-	// Role: platform admin, or any role in that tenant. Errors: INVALID_ARGUMENT (id), NOT_FOUND,
-	// PERMISSION_DENIED (a key of another tenant).
+	// Needs: tenant.read (every built-in role, or a custom role granting it), or the platform admin. Errors:
+	// INVALID_ARGUMENT (id), NOT_FOUND, PERMISSION_DENIED (a key of another tenant).
 	GetTenant(context.Context, *GetTenantRequest) (*GetTenantResponse, error)
 	// Changes a tenant's slug, name or status.
 	//
-	// Empty fields are left as they are; the version grows by one. Suspending a tenant makes every write by
-	// its keys FAILED_PRECONDITION; reads go on. Role: platform admin. Errors: INVALID_ARGUMENT (id, slug,
+	// Empty fields are left as they are; the version grows by one. Suspending a tenant makes every write by its
+	// keys FAILED_PRECONDITION; reads go on. Needs: the platform admin. Errors: INVALID_ARGUMENT (id, slug,
 	// name, status, expected_version), NOT_FOUND, ALREADY_EXISTS (the slug is taken), ABORTED (not at
 	// expected_version), PERMISSION_DENIED.
 	UpdateTenant(context.Context, *UpdateTenantRequest) (*UpdateTenantResponse, error)
 	// Deletes a tenant and all of its data.
 	//
 	// Its node types, nodes, relationships, memberships and API keys go with it, in one statement; its keys
-	// stop working within a second. Role: platform admin. Errors: INVALID_ARGUMENT (id), NOT_FOUND,
+	// stop working within a second. Needs: the platform admin. Errors: INVALID_ARGUMENT (id), NOT_FOUND,
 	// PERMISSION_DENIED.
 	DeleteTenant(context.Context, *DeleteTenantRequest) (*DeleteTenantResponse, error)
 	// Lists the tenants.
 	//
-	// In creation order. Role: platform admin. Errors: INVALID_ARGUMENT (pagination), PERMISSION_DENIED.
+	// Newest first. Needs: the platform admin. Errors: INVALID_ARGUMENT (pagination), PERMISSION_DENIED.
 	ListTenants(context.Context, *ListTenantsRequest) (*ListTenantsResponse, error)
 	mustEmbedUnimplementedTenantServiceServer()
 }
@@ -365,45 +365,46 @@ const (
 type UserServiceClient interface {
 	// Creates a user.
 	//
-	// The email is stored in lower case: one account per address, whatever its case. Role: platform admin.
+	// The email is stored in lower case: one account per address, whatever its case. Needs: the platform admin.
 	// Errors: INVALID_ARGUMENT (email, display_name), ALREADY_EXISTS (the email is taken), PERMISSION_DENIED.
 	CreateUser(ctx context.Context, in *CreateUserRequest, opts ...grpc.CallOption) (*CreateUserResponse, error)
 	// Returns a user.
 	//
-	// Role: platform admin. Errors: INVALID_ARGUMENT (id), NOT_FOUND, PERMISSION_DENIED.
+	// Needs: the platform admin. Errors: INVALID_ARGUMENT (id), NOT_FOUND, PERMISSION_DENIED.
 	GetUser(ctx context.Context, in *GetUserRequest, opts ...grpc.CallOption) (*GetUserResponse, error)
 	// Changes a user's email or display name.
 	//
-	// Empty fields are left as they are; the version grows by one. Role: platform admin. Errors:
+	// Empty fields are left as they are; the version grows by one. Needs: the platform admin. Errors:
 	// INVALID_ARGUMENT (id, email, display_name, expected_version), NOT_FOUND, ALREADY_EXISTS (the email is
 	// taken), ABORTED (not at expected_version), PERMISSION_DENIED.
 	UpdateUser(ctx context.Context, in *UpdateUserRequest, opts ...grpc.CallOption) (*UpdateUserResponse, error)
 	// Deletes a user.
 	//
-	// Their memberships and the API keys made for them go too. Role: platform admin. Errors:
+	// Their memberships and the API keys made for them go too. Needs: the platform admin. Errors:
 	// INVALID_ARGUMENT (id), NOT_FOUND, PERMISSION_DENIED.
 	DeleteUser(ctx context.Context, in *DeleteUserRequest, opts ...grpc.CallOption) (*DeleteUserResponse, error)
 	// Lists the users.
 	//
-	// In creation order. Role: platform admin. Errors: INVALID_ARGUMENT (pagination), PERMISSION_DENIED.
+	// Newest first. Needs: the platform admin. Errors: INVALID_ARGUMENT (pagination), PERMISSION_DENIED.
 	ListUsers(ctx context.Context, in *ListUsersRequest, opts ...grpc.CallOption) (*ListUsersResponse, error)
 	// Makes a user a member of a tenant, with a role.
 	//
-	// A tenant key may not give a role above its own. Role: admin or owner in the tenant (or the platform
-	// admin). Errors: INVALID_ARGUMENT (tenant_id, user_id, role), NOT_FOUND (the tenant or the user),
-	// ALREADY_EXISTS (already a member), PERMISSION_DENIED (another tenant, a lower role, or a role above the
-	// caller's), FAILED_PRECONDITION (the tenant is suspended).
+	// A tenant key may only give a role that grants no more than its own. Needs: members.manage (admin,
+	// owner, or a custom role granting it), or the platform admin. Errors: INVALID_ARGUMENT (tenant_id,
+	// user_id, role), NOT_FOUND (the tenant or the user), ALREADY_EXISTS (already a member),
+	// PERMISSION_DENIED (another tenant, or a role granting more than the caller holds),
+	// FAILED_PRECONDITION (the tenant is suspended).
 	AddUserToTenant(ctx context.Context, in *AddUserToTenantRequest, opts ...grpc.CallOption) (*AddUserToTenantResponse, error)
 	// Ends a user's membership in a tenant.
 	//
-	// The API keys made for that member stop working. Role: admin or owner in the tenant. Errors:
-	// INVALID_ARGUMENT (tenant_id, user_id), NOT_FOUND (not a member), PERMISSION_DENIED,
-	// FAILED_PRECONDITION (the tenant is suspended).
+	// The API keys made for that member stop working. Needs: members.manage (admin, owner, or a custom role
+	// granting it), or the platform admin. Errors: INVALID_ARGUMENT (tenant_id, user_id), NOT_FOUND (not a
+	// member), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	RemoveUserFromTenant(ctx context.Context, in *RemoveUserFromTenantRequest, opts ...grpc.CallOption) (*RemoveUserFromTenantResponse, error)
 	// Lists a tenant's members.
 	//
-	// In user id order. Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, pagination),
-	// PERMISSION_DENIED.
+	// In user id order. Needs: members.read (every built-in role, or a custom role granting it), or the
+	// platform admin. Errors: INVALID_ARGUMENT (tenant_id, pagination), PERMISSION_DENIED.
 	ListTenantUsers(ctx context.Context, in *ListTenantUsersRequest, opts ...grpc.CallOption) (*ListTenantUsersResponse, error)
 }
 
@@ -508,45 +509,46 @@ func (c *userServiceClient) ListTenantUsers(ctx context.Context, in *ListTenantU
 type UserServiceServer interface {
 	// Creates a user.
 	//
-	// The email is stored in lower case: one account per address, whatever its case. Role: platform admin.
+	// The email is stored in lower case: one account per address, whatever its case. Needs: the platform admin.
 	// Errors: INVALID_ARGUMENT (email, display_name), ALREADY_EXISTS (the email is taken), PERMISSION_DENIED.
 	CreateUser(context.Context, *CreateUserRequest) (*CreateUserResponse, error)
 	// Returns a user.
 	//
-	// Role: platform admin. Errors: INVALID_ARGUMENT (id), NOT_FOUND, PERMISSION_DENIED.
+	// Needs: the platform admin. Errors: INVALID_ARGUMENT (id), NOT_FOUND, PERMISSION_DENIED.
 	GetUser(context.Context, *GetUserRequest) (*GetUserResponse, error)
 	// Changes a user's email or display name.
 	//
-	// Empty fields are left as they are; the version grows by one. Role: platform admin. Errors:
+	// Empty fields are left as they are; the version grows by one. Needs: the platform admin. Errors:
 	// INVALID_ARGUMENT (id, email, display_name, expected_version), NOT_FOUND, ALREADY_EXISTS (the email is
 	// taken), ABORTED (not at expected_version), PERMISSION_DENIED.
 	UpdateUser(context.Context, *UpdateUserRequest) (*UpdateUserResponse, error)
 	// Deletes a user.
 	//
-	// Their memberships and the API keys made for them go too. Role: platform admin. Errors:
+	// Their memberships and the API keys made for them go too. Needs: the platform admin. Errors:
 	// INVALID_ARGUMENT (id), NOT_FOUND, PERMISSION_DENIED.
 	DeleteUser(context.Context, *DeleteUserRequest) (*DeleteUserResponse, error)
 	// Lists the users.
 	//
-	// In creation order. Role: platform admin. Errors: INVALID_ARGUMENT (pagination), PERMISSION_DENIED.
+	// Newest first. Needs: the platform admin. Errors: INVALID_ARGUMENT (pagination), PERMISSION_DENIED.
 	ListUsers(context.Context, *ListUsersRequest) (*ListUsersResponse, error)
 	// Makes a user a member of a tenant, with a role.
 	//
-	// A tenant key may not give a role above its own. Role: admin or owner in the tenant (or the platform
-	// admin). Errors: INVALID_ARGUMENT (tenant_id, user_id, role), NOT_FOUND (the tenant or the user),
-	// ALREADY_EXISTS (already a member), PERMISSION_DENIED (another tenant, a lower role, or a role above the
-	// caller's), FAILED_PRECONDITION (the tenant is suspended).
+	// A tenant key may only give a role that grants no more than its own. Needs: members.manage (admin,
+	// owner, or a custom role granting it), or the platform admin. Errors: INVALID_ARGUMENT (tenant_id,
+	// user_id, role), NOT_FOUND (the tenant or the user), ALREADY_EXISTS (already a member),
+	// PERMISSION_DENIED (another tenant, or a role granting more than the caller holds),
+	// FAILED_PRECONDITION (the tenant is suspended).
 	AddUserToTenant(context.Context, *AddUserToTenantRequest) (*AddUserToTenantResponse, error)
 	// Ends a user's membership in a tenant.
 	//
-	// The API keys made for that member stop working. Role: admin or owner in the tenant. Errors:
-	// INVALID_ARGUMENT (tenant_id, user_id), NOT_FOUND (not a member), PERMISSION_DENIED,
-	// FAILED_PRECONDITION (the tenant is suspended).
+	// The API keys made for that member stop working. Needs: members.manage (admin, owner, or a custom role
+	// granting it), or the platform admin. Errors: INVALID_ARGUMENT (tenant_id, user_id), NOT_FOUND (not a
+	// member), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	RemoveUserFromTenant(context.Context, *RemoveUserFromTenantRequest) (*RemoveUserFromTenantResponse, error)
 	// Lists a tenant's members.
 	//
-	// In user id order. Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, pagination),
-	// PERMISSION_DENIED.
+	// In user id order. Needs: members.read (every built-in role, or a custom role granting it), or the
+	// platform admin. Errors: INVALID_ARGUMENT (tenant_id, pagination), PERMISSION_DENIED.
 	ListTenantUsers(context.Context, *ListTenantUsersRequest) (*ListTenantUsersResponse, error)
 	mustEmbedUnimplementedUserServiceServer()
 }
@@ -811,33 +813,34 @@ const (
 type NodeTypeServiceClient interface {
 	// Creates a node type.
 	//
-	// Role: admin or owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id, name, description, schema),
-	// ALREADY_EXISTS (the tenant has a type of that name), NOT_FOUND (the tenant), PERMISSION_DENIED,
-	// FAILED_PRECONDITION (the tenant is suspended).
+	// Needs: node_types.write (admin, owner, or a custom role granting it), or the platform admin. Errors:
+	// INVALID_ARGUMENT (tenant_id, name, description, schema), ALREADY_EXISTS (the tenant has a type of that
+	// name), NOT_FOUND (the tenant), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	CreateNodeType(ctx context.Context, in *CreateNodeTypeRequest, opts ...grpc.CallOption) (*CreateNodeTypeResponse, error)
 	// Returns a node type.
 	//
-	// Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (also for another
-	// tenant's type), PERMISSION_DENIED.
+	// Needs: node_types.read (every built-in role, or a custom role granting it), or the platform admin.
+	// Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (also for another tenant's type), PERMISSION_DENIED.
 	GetNodeType(ctx context.Context, in *GetNodeTypeRequest, opts ...grpc.CallOption) (*GetNodeTypeResponse, error)
 	// Changes a node type's name, description or schema.
 	//
 	// Empty fields are left as they are; the version grows by one. A new schema applies to node writes from
-	// then on; stored nodes are not re-checked. Role: admin or owner in the tenant. Errors: INVALID_ARGUMENT
-	// (tenant_id, id, name, description, schema, expected_version), NOT_FOUND, ALREADY_EXISTS (the name is
-	// taken), ABORTED (not at expected_version), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is
-	// suspended).
+	// then on; stored nodes are not re-checked. Needs: node_types.write (admin, owner, or a custom role
+	// granting it), or the platform admin. Errors: INVALID_ARGUMENT (tenant_id, id, name, description, schema,
+	// expected_version), NOT_FOUND, ALREADY_EXISTS (the name is taken), ABORTED (not at expected_version),
+	// PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	UpdateNodeType(ctx context.Context, in *UpdateNodeTypeRequest, opts ...grpc.CallOption) (*UpdateNodeTypeResponse, error)
 	// Deletes a node type.
 	//
-	// While nodes of the type exist it is refused, saying how many, unless cascade is set. Role: admin or
-	// owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND, FAILED_PRECONDITION (nodes
-	// of the type exist, or the tenant is suspended), PERMISSION_DENIED.
+	// While nodes of the type exist it is refused, saying how many, unless cascade is set. Needs:
+	// node_types.write (admin, owner, or a custom role granting it), or the platform admin. Errors:
+	// INVALID_ARGUMENT (tenant_id, id), NOT_FOUND, FAILED_PRECONDITION (nodes of the type exist, or the tenant
+	// is suspended), PERMISSION_DENIED.
 	DeleteNodeType(ctx context.Context, in *DeleteNodeTypeRequest, opts ...grpc.CallOption) (*DeleteNodeTypeResponse, error)
 	// Lists a tenant's node types.
 	//
-	// In creation order. Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, pagination),
-	// PERMISSION_DENIED.
+	// Newest first. Needs: node_types.read (every built-in role, or a custom role granting it), or the
+	// platform admin. Errors: INVALID_ARGUMENT (tenant_id, pagination), PERMISSION_DENIED.
 	ListNodeTypes(ctx context.Context, in *ListNodeTypesRequest, opts ...grpc.CallOption) (*ListNodeTypesResponse, error)
 }
 
@@ -911,33 +914,34 @@ func (c *nodeTypeServiceClient) ListNodeTypes(ctx context.Context, in *ListNodeT
 type NodeTypeServiceServer interface {
 	// Creates a node type.
 	//
-	// Role: admin or owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id, name, description, schema),
-	// ALREADY_EXISTS (the tenant has a type of that name), NOT_FOUND (the tenant), PERMISSION_DENIED,
-	// FAILED_PRECONDITION (the tenant is suspended).
+	// Needs: node_types.write (admin, owner, or a custom role granting it), or the platform admin. Errors:
+	// INVALID_ARGUMENT (tenant_id, name, description, schema), ALREADY_EXISTS (the tenant has a type of that
+	// name), NOT_FOUND (the tenant), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	CreateNodeType(context.Context, *CreateNodeTypeRequest) (*CreateNodeTypeResponse, error)
 	// Returns a node type.
 	//
-	// Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (also for another
-	// tenant's type), PERMISSION_DENIED.
+	// Needs: node_types.read (every built-in role, or a custom role granting it), or the platform admin.
+	// Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (also for another tenant's type), PERMISSION_DENIED.
 	GetNodeType(context.Context, *GetNodeTypeRequest) (*GetNodeTypeResponse, error)
 	// Changes a node type's name, description or schema.
 	//
 	// Empty fields are left as they are; the version grows by one. A new schema applies to node writes from
-	// then on; stored nodes are not re-checked. Role: admin or owner in the tenant. Errors: INVALID_ARGUMENT
-	// (tenant_id, id, name, description, schema, expected_version), NOT_FOUND, ALREADY_EXISTS (the name is
-	// taken), ABORTED (not at expected_version), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is
-	// suspended).
+	// then on; stored nodes are not re-checked. Needs: node_types.write (admin, owner, or a custom role
+	// granting it), or the platform admin. Errors: INVALID_ARGUMENT (tenant_id, id, name, description, schema,
+	// expected_version), NOT_FOUND, ALREADY_EXISTS (the name is taken), ABORTED (not at expected_version),
+	// PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	UpdateNodeType(context.Context, *UpdateNodeTypeRequest) (*UpdateNodeTypeResponse, error)
 	// Deletes a node type.
 	//
-	// While nodes of the type exist it is refused, saying how many, unless cascade is set. Role: admin or
-	// owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND, FAILED_PRECONDITION (nodes
-	// of the type exist, or the tenant is suspended), PERMISSION_DENIED.
+	// While nodes of the type exist it is refused, saying how many, unless cascade is set. Needs:
+	// node_types.write (admin, owner, or a custom role granting it), or the platform admin. Errors:
+	// INVALID_ARGUMENT (tenant_id, id), NOT_FOUND, FAILED_PRECONDITION (nodes of the type exist, or the tenant
+	// is suspended), PERMISSION_DENIED.
 	DeleteNodeType(context.Context, *DeleteNodeTypeRequest) (*DeleteNodeTypeResponse, error)
 	// Lists a tenant's node types.
 	//
-	// In creation order. Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, pagination),
-	// PERMISSION_DENIED.
+	// Newest first. Needs: node_types.read (every built-in role, or a custom role granting it), or the
+	// platform admin. Errors: INVALID_ARGUMENT (tenant_id, pagination), PERMISSION_DENIED.
 	ListNodeTypes(context.Context, *ListNodeTypesRequest) (*ListNodeTypesResponse, error)
 	mustEmbedUnimplementedNodeTypeServiceServer()
 }
@@ -1127,33 +1131,33 @@ const (
 type NodeServiceClient interface {
 	// Creates a node.
 	//
-	// Its data is checked against the node type's schema; each violation comes back as a field violation
-	// named by its JSON pointer (data/title). Role: member, admin or owner in the tenant. Errors:
-	// INVALID_ARGUMENT (tenant_id, node_type_id, data), NOT_FOUND (the node type), PERMISSION_DENIED,
-	// FAILED_PRECONDITION (the tenant is suspended).
+	// Its data is checked against the node type's schema; each violation comes back as a field violation named
+	// by its JSON pointer (data/title). Needs: nodes.write (member, admin, owner, or a custom role granting
+	// it), or the platform admin. Errors: INVALID_ARGUMENT (tenant_id, node_type_id, data), NOT_FOUND (the node
+	// type), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	CreateNode(ctx context.Context, in *CreateNodeRequest, opts ...grpc.CallOption) (*CreateNodeResponse, error)
 	// Returns a node.
 	//
-	// Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (also for another
-	// tenant's node), PERMISSION_DENIED.
+	// Needs: nodes.read (every built-in role, or a custom role granting it), or the platform admin. Errors:
+	// INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (also for another tenant's node), PERMISSION_DENIED.
 	GetNode(ctx context.Context, in *GetNodeRequest, opts ...grpc.CallOption) (*GetNodeResponse, error)
 	// Replaces a node's data.
 	//
 	// The data, new or kept, is checked against the node type's current schema; the version grows by one.
-	// Role: member, admin or owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id, data,
-	// expected_version), NOT_FOUND, ABORTED (not at expected_version), PERMISSION_DENIED, FAILED_PRECONDITION
-	// (the tenant is suspended).
+	// Needs: nodes.write (member, admin, owner, or a custom role granting it), or the platform admin. Errors:
+	// INVALID_ARGUMENT (tenant_id, id, data, expected_version), NOT_FOUND, ABORTED (not at expected_version),
+	// PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	UpdateNode(ctx context.Context, in *UpdateNodeRequest, opts ...grpc.CallOption) (*UpdateNodeResponse, error)
 	// Deletes a node and its relationships.
 	//
-	// Every relationship that starts or ends at the node goes too. Role: member, admin or owner in the tenant.
-	// Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (the tenant
-	// is suspended).
+	// Every relationship that starts or ends at the node goes too. Needs: nodes.write (member, admin, owner, or
+	// a custom role granting it), or the platform admin. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND,
+	// PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	DeleteNode(ctx context.Context, in *DeleteNodeRequest, opts ...grpc.CallOption) (*DeleteNodeResponse, error)
 	// Lists a tenant's nodes, optionally of one type.
 	//
-	// In creation order. Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, node_type_id,
-	// pagination), PERMISSION_DENIED.
+	// Newest first. Needs: nodes.read (every built-in role, or a custom role granting it), or the platform
+	// admin. Errors: INVALID_ARGUMENT (tenant_id, node_type_id, pagination), PERMISSION_DENIED.
 	ListNodes(ctx context.Context, in *ListNodesRequest, opts ...grpc.CallOption) (*ListNodesResponse, error)
 }
 
@@ -1227,33 +1231,33 @@ func (c *nodeServiceClient) ListNodes(ctx context.Context, in *ListNodesRequest,
 type NodeServiceServer interface {
 	// Creates a node.
 	//
-	// Its data is checked against the node type's schema; each violation comes back as a field violation
-	// named by its JSON pointer (data/title). Role: member, admin or owner in the tenant. Errors:
-	// INVALID_ARGUMENT (tenant_id, node_type_id, data), NOT_FOUND (the node type), PERMISSION_DENIED,
-	// FAILED_PRECONDITION (the tenant is suspended).
+	// Its data is checked against the node type's schema; each violation comes back as a field violation named
+	// by its JSON pointer (data/title). Needs: nodes.write (member, admin, owner, or a custom role granting
+	// it), or the platform admin. Errors: INVALID_ARGUMENT (tenant_id, node_type_id, data), NOT_FOUND (the node
+	// type), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	CreateNode(context.Context, *CreateNodeRequest) (*CreateNodeResponse, error)
 	// Returns a node.
 	//
-	// Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (also for another
-	// tenant's node), PERMISSION_DENIED.
+	// Needs: nodes.read (every built-in role, or a custom role granting it), or the platform admin. Errors:
+	// INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (also for another tenant's node), PERMISSION_DENIED.
 	GetNode(context.Context, *GetNodeRequest) (*GetNodeResponse, error)
 	// Replaces a node's data.
 	//
 	// The data, new or kept, is checked against the node type's current schema; the version grows by one.
-	// Role: member, admin or owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id, data,
-	// expected_version), NOT_FOUND, ABORTED (not at expected_version), PERMISSION_DENIED, FAILED_PRECONDITION
-	// (the tenant is suspended).
+	// Needs: nodes.write (member, admin, owner, or a custom role granting it), or the platform admin. Errors:
+	// INVALID_ARGUMENT (tenant_id, id, data, expected_version), NOT_FOUND, ABORTED (not at expected_version),
+	// PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	UpdateNode(context.Context, *UpdateNodeRequest) (*UpdateNodeResponse, error)
 	// Deletes a node and its relationships.
 	//
-	// Every relationship that starts or ends at the node goes too. Role: member, admin or owner in the tenant.
-	// Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (the tenant
-	// is suspended).
+	// Every relationship that starts or ends at the node goes too. Needs: nodes.write (member, admin, owner, or
+	// a custom role granting it), or the platform admin. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND,
+	// PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	DeleteNode(context.Context, *DeleteNodeRequest) (*DeleteNodeResponse, error)
 	// Lists a tenant's nodes, optionally of one type.
 	//
-	// In creation order. Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, node_type_id,
-	// pagination), PERMISSION_DENIED.
+	// Newest first. Needs: nodes.read (every built-in role, or a custom role granting it), or the platform
+	// admin. Errors: INVALID_ARGUMENT (tenant_id, node_type_id, pagination), PERMISSION_DENIED.
 	ListNodes(context.Context, *ListNodesRequest) (*ListNodesResponse, error)
 	mustEmbedUnimplementedNodeServiceServer()
 }
@@ -1443,31 +1447,34 @@ const (
 type RelationshipServiceClient interface {
 	// Creates a relationship between two nodes.
 	//
-	// Role: member, admin or owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id, source_node_id,
-	// target_node_id, relationship_type, data), NOT_FOUND (a node, named), PERMISSION_DENIED,
-	// FAILED_PRECONDITION (the tenant is suspended).
+	// Needs: relationships.write (member, admin, owner, or a custom role granting it), or the platform admin.
+	// Errors: INVALID_ARGUMENT (tenant_id, source_node_id, target_node_id, relationship_type, data), NOT_FOUND
+	// (a node, named), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	CreateRelationship(ctx context.Context, in *CreateRelationshipRequest, opts ...grpc.CallOption) (*CreateRelationshipResponse, error)
 	// Returns a relationship.
 	//
-	// Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (also for another
-	// tenant's relationship), PERMISSION_DENIED.
+	// Needs: relationships.read (every built-in role, or a custom role granting it), or the platform admin.
+	// Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (also for another tenant's relationship),
+	// PERMISSION_DENIED.
 	GetRelationship(ctx context.Context, in *GetRelationshipRequest, opts ...grpc.CallOption) (*GetRelationshipResponse, error)
 	// Changes a relationship's type or data.
 	//
-	// Empty fields are left as they are; the endpoints never change; the version grows by one. Role: member,
-	// admin or owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id, relationship_type, data,
-	// expected_version), NOT_FOUND, ABORTED (not at expected_version), PERMISSION_DENIED, FAILED_PRECONDITION
-	// (the tenant is suspended).
+	// Empty fields are left as they are; the endpoints never change; the version grows by one. Needs:
+	// relationships.write (member, admin, owner, or a custom role granting it), or the platform admin. Errors:
+	// INVALID_ARGUMENT (tenant_id, id, relationship_type, data, expected_version), NOT_FOUND, ABORTED (not at
+	// expected_version), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	UpdateRelationship(ctx context.Context, in *UpdateRelationshipRequest, opts ...grpc.CallOption) (*UpdateRelationshipResponse, error)
 	// Deletes a relationship.
 	//
-	// Role: member, admin or owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND,
-	// PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
+	// Needs: relationships.write (member, admin, owner, or a custom role granting it), or the platform admin.
+	// Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (the tenant
+	// is suspended).
 	DeleteRelationship(ctx context.Context, in *DeleteRelationshipRequest, opts ...grpc.CallOption) (*DeleteRelationshipResponse, error)
 	// Lists a tenant's relationships, optionally filtered.
 	//
-	// In creation order. Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, source_node_id,
-	// target_node_id, relationship_type, pagination), PERMISSION_DENIED.
+	// Newest first. Needs: relationships.read (every built-in role, or a custom role granting it), or the
+	// platform admin. Errors: INVALID_ARGUMENT (tenant_id, source_node_id, target_node_id, relationship_type,
+	// pagination), PERMISSION_DENIED.
 	ListRelationships(ctx context.Context, in *ListRelationshipsRequest, opts ...grpc.CallOption) (*ListRelationshipsResponse, error)
 }
 
@@ -1541,31 +1548,34 @@ func (c *relationshipServiceClient) ListRelationships(ctx context.Context, in *L
 type RelationshipServiceServer interface {
 	// Creates a relationship between two nodes.
 	//
-	// Role: member, admin or owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id, source_node_id,
-	// target_node_id, relationship_type, data), NOT_FOUND (a node, named), PERMISSION_DENIED,
-	// FAILED_PRECONDITION (the tenant is suspended).
+	// Needs: relationships.write (member, admin, owner, or a custom role granting it), or the platform admin.
+	// Errors: INVALID_ARGUMENT (tenant_id, source_node_id, target_node_id, relationship_type, data), NOT_FOUND
+	// (a node, named), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	CreateRelationship(context.Context, *CreateRelationshipRequest) (*CreateRelationshipResponse, error)
 	// Returns a relationship.
 	//
-	// Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (also for another
-	// tenant's relationship), PERMISSION_DENIED.
+	// Needs: relationships.read (every built-in role, or a custom role granting it), or the platform admin.
+	// Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (also for another tenant's relationship),
+	// PERMISSION_DENIED.
 	GetRelationship(context.Context, *GetRelationshipRequest) (*GetRelationshipResponse, error)
 	// Changes a relationship's type or data.
 	//
-	// Empty fields are left as they are; the endpoints never change; the version grows by one. Role: member,
-	// admin or owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id, relationship_type, data,
-	// expected_version), NOT_FOUND, ABORTED (not at expected_version), PERMISSION_DENIED, FAILED_PRECONDITION
-	// (the tenant is suspended).
+	// Empty fields are left as they are; the endpoints never change; the version grows by one. Needs:
+	// relationships.write (member, admin, owner, or a custom role granting it), or the platform admin. Errors:
+	// INVALID_ARGUMENT (tenant_id, id, relationship_type, data, expected_version), NOT_FOUND, ABORTED (not at
+	// expected_version), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
 	UpdateRelationship(context.Context, *UpdateRelationshipRequest) (*UpdateRelationshipResponse, error)
 	// Deletes a relationship.
 	//
-	// Role: member, admin or owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND,
-	// PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
+	// Needs: relationships.write (member, admin, owner, or a custom role granting it), or the platform admin.
+	// Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (the tenant
+	// is suspended).
 	DeleteRelationship(context.Context, *DeleteRelationshipRequest) (*DeleteRelationshipResponse, error)
 	// Lists a tenant's relationships, optionally filtered.
 	//
-	// In creation order. Role: any role in the tenant. Errors: INVALID_ARGUMENT (tenant_id, source_node_id,
-	// target_node_id, relationship_type, pagination), PERMISSION_DENIED.
+	// Newest first. Needs: relationships.read (every built-in role, or a custom role granting it), or the
+	// platform admin. Errors: INVALID_ARGUMENT (tenant_id, source_node_id, target_node_id, relationship_type,
+	// pagination), PERMISSION_DENIED.
 	ListRelationships(context.Context, *ListRelationshipsRequest) (*ListRelationshipsResponse, error)
 	mustEmbedUnimplementedRelationshipServiceServer()
 }
@@ -1755,27 +1765,29 @@ const (
 type KeyServiceClient interface {
 	// Creates an API key of the tenant.
 	//
-	// With user_id, the key acts for that member with the member's role at each call; without, it is a
-	// service key with its own role, at most the caller's. Only an owner (or the platform admin) makes keys
-	// for members. The secret is returned only here. Role: admin or owner in the tenant. Errors:
-	// INVALID_ARGUMENT (tenant_id, name, user_id, role), NOT_FOUND (the tenant, or user_id is not a member),
-	// PERMISSION_DENIED (another tenant, a lower role, a role above the caller's, or a member's key asked by
-	// an admin), FAILED_PRECONDITION (the tenant is suspended).
+	// With user_id, the key acts for that member with the member's role at each call; without, it is a service
+	// key with its own role, at most the caller's. Only an owner (or the platform admin) makes keys for
+	// members. The secret is returned only here. Needs: keys.manage (admin, owner, or a custom role granting
+	// it) (a key for a member also member_keys.manage: owner), or the platform admin. Errors: INVALID_ARGUMENT
+	// (tenant_id, name, user_id, role), NOT_FOUND (the tenant, or user_id is not a member), PERMISSION_DENIED
+	// (another tenant, a lower role, a role above the caller's, or a member's key asked by an admin),
+	// FAILED_PRECONDITION (the tenant is suspended).
 	CreateApiKey(ctx context.Context, in *CreateApiKeyRequest, opts ...grpc.CallOption) (*CreateApiKeyResponse, error)
 	// Lists a tenant's keys, revoked ones too; never their secrets.
 	//
-	// In creation order. Role: admin or owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id,
-	// pagination), PERMISSION_DENIED.
+	// Newest first. Needs: keys.manage (admin, owner, or a custom role granting it), or the platform
+	// admin. Errors: INVALID_ARGUMENT (tenant_id, pagination), PERMISSION_DENIED.
 	ListApiKeys(ctx context.Context, in *ListApiKeysRequest, opts ...grpc.CallOption) (*ListApiKeysResponse, error)
 	// Revokes an API key.
 	//
-	// Revocation takes effect within one second on every instance sharing the database. Role: admin or owner
-	// in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (no such key, or already revoked),
-	// PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
+	// Revocation takes effect within one second on every instance sharing the database. Needs: keys.manage
+	// (admin, owner, or a custom role granting it), or the platform admin. Errors: INVALID_ARGUMENT (tenant_id,
+	// id), NOT_FOUND (no such key, or already revoked), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is
+	// suspended).
 	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*RevokeApiKeyResponse, error)
 	// Who the caller is: the key, its tenant and its role.
 	//
-	// Role: any valid key. Errors: only those every call may answer.
+	// Needs: any valid key. Errors: only those every call may answer.
 	WhoAmI(ctx context.Context, in *WhoAmIRequest, opts ...grpc.CallOption) (*WhoAmIResponse, error)
 }
 
@@ -1840,27 +1852,29 @@ func (c *keyServiceClient) WhoAmI(ctx context.Context, in *WhoAmIRequest, opts .
 type KeyServiceServer interface {
 	// Creates an API key of the tenant.
 	//
-	// With user_id, the key acts for that member with the member's role at each call; without, it is a
-	// service key with its own role, at most the caller's. Only an owner (or the platform admin) makes keys
-	// for members. The secret is returned only here. Role: admin or owner in the tenant. Errors:
-	// INVALID_ARGUMENT (tenant_id, name, user_id, role), NOT_FOUND (the tenant, or user_id is not a member),
-	// PERMISSION_DENIED (another tenant, a lower role, a role above the caller's, or a member's key asked by
-	// an admin), FAILED_PRECONDITION (the tenant is suspended).
+	// With user_id, the key acts for that member with the member's role at each call; without, it is a service
+	// key with its own role, at most the caller's. Only an owner (or the platform admin) makes keys for
+	// members. The secret is returned only here. Needs: keys.manage (admin, owner, or a custom role granting
+	// it) (a key for a member also member_keys.manage: owner), or the platform admin. Errors: INVALID_ARGUMENT
+	// (tenant_id, name, user_id, role), NOT_FOUND (the tenant, or user_id is not a member), PERMISSION_DENIED
+	// (another tenant, a lower role, a role above the caller's, or a member's key asked by an admin),
+	// FAILED_PRECONDITION (the tenant is suspended).
 	CreateApiKey(context.Context, *CreateApiKeyRequest) (*CreateApiKeyResponse, error)
 	// Lists a tenant's keys, revoked ones too; never their secrets.
 	//
-	// In creation order. Role: admin or owner in the tenant. Errors: INVALID_ARGUMENT (tenant_id,
-	// pagination), PERMISSION_DENIED.
+	// Newest first. Needs: keys.manage (admin, owner, or a custom role granting it), or the platform
+	// admin. Errors: INVALID_ARGUMENT (tenant_id, pagination), PERMISSION_DENIED.
 	ListApiKeys(context.Context, *ListApiKeysRequest) (*ListApiKeysResponse, error)
 	// Revokes an API key.
 	//
-	// Revocation takes effect within one second on every instance sharing the database. Role: admin or owner
-	// in the tenant. Errors: INVALID_ARGUMENT (tenant_id, id), NOT_FOUND (no such key, or already revoked),
-	// PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is suspended).
+	// Revocation takes effect within one second on every instance sharing the database. Needs: keys.manage
+	// (admin, owner, or a custom role granting it), or the platform admin. Errors: INVALID_ARGUMENT (tenant_id,
+	// id), NOT_FOUND (no such key, or already revoked), PERMISSION_DENIED, FAILED_PRECONDITION (the tenant is
+	// suspended).
 	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*RevokeApiKeyResponse, error)
 	// Who the caller is: the key, its tenant and its role.
 	//
-	// Role: any valid key. Errors: only those every call may answer.
+	// Needs: any valid key. Errors: only those every call may answer.
 	WhoAmI(context.Context, *WhoAmIRequest) (*WhoAmIResponse, error)
 	mustEmbedUnimplementedKeyServiceServer()
 }
@@ -1999,6 +2013,300 @@ var KeyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "WhoAmI",
 			Handler:    _KeyService_WhoAmI_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "dbaas/dbaas.proto",
+}
+
+const (
+	RoleService_CreateRole_FullMethodName = "/dbaas.RoleService/CreateRole"
+	RoleService_GetRole_FullMethodName    = "/dbaas.RoleService/GetRole"
+	RoleService_UpdateRole_FullMethodName = "/dbaas.RoleService/UpdateRole"
+	RoleService_DeleteRole_FullMethodName = "/dbaas.RoleService/DeleteRole"
+	RoleService_ListRoles_FullMethodName  = "/dbaas.RoleService/ListRoles"
+)
+
+// RoleServiceClient is the client API for RoleService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// A membership's role is free text. The built-in roles "owner", "admin", "member" and "viewer" have fixed
+// permissions; any other role name grants nothing until the tenant defines it here, with the permissions
+// it grants. A member's key, and a service key, act with their role's permissions as defined at the time
+// of each call (re-read within one second, like a revoked key). Permission names: tenant.read,
+// members.read, members.manage, roles.read, roles.manage, node_types.read, node_types.write, nodes.read,
+// nodes.write, relationships.read, relationships.write, keys.manage, member_keys.manage.
+type RoleServiceClient interface {
+	// Defines a role of the tenant. INVALID_ARGUMENT for a built-in name or an unknown permission;
+	// ALREADY_EXISTS when the tenant has a role of that name; PERMISSION_DENIED when the role would grant a
+	// permission the caller lacks. Needs: roles.manage (admin, owner, or a custom role granting it), or the
+	// platform admin.
+	CreateRole(ctx context.Context, in *CreateRoleRequest, opts ...grpc.CallOption) (*CreateRoleResponse, error)
+	// Reads a role the tenant defined; NOT_FOUND for any other name, built-in ones included. Needs: roles.read
+	// (every built-in role, or a custom role granting it), or the platform admin.
+	GetRole(ctx context.Context, in *GetRoleRequest, opts ...grpc.CallOption) (*GetRoleResponse, error)
+	// Replaces what a role grants. Members and keys holding it act with the new permissions within one second.
+	// PERMISSION_DENIED when the new permissions are not all the caller's own. Needs: roles.manage (admin,
+	// owner, or a custom role granting it), or the platform admin.
+	UpdateRole(ctx context.Context, in *UpdateRoleRequest, opts ...grpc.CallOption) (*UpdateRoleResponse, error)
+	// Deletes a role. FAILED_PRECONDITION, saying how many hold it, while a membership or a valid service key
+	// has the role. Needs: roles.manage (admin, owner, or a custom role granting it), or the platform admin.
+	DeleteRole(ctx context.Context, in *DeleteRoleRequest, opts ...grpc.CallOption) (*DeleteRoleResponse, error)
+	// Lists the roles the tenant defined, newest first; the built-in ones are not listed.
+	// Needs: roles.read (every built-in role, or a custom role granting it), or the platform admin.
+	ListRoles(ctx context.Context, in *ListRolesRequest, opts ...grpc.CallOption) (*ListRolesResponse, error)
+}
+
+type roleServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewRoleServiceClient(cc grpc.ClientConnInterface) RoleServiceClient {
+	return &roleServiceClient{cc}
+}
+
+func (c *roleServiceClient) CreateRole(ctx context.Context, in *CreateRoleRequest, opts ...grpc.CallOption) (*CreateRoleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateRoleResponse)
+	err := c.cc.Invoke(ctx, RoleService_CreateRole_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *roleServiceClient) GetRole(ctx context.Context, in *GetRoleRequest, opts ...grpc.CallOption) (*GetRoleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRoleResponse)
+	err := c.cc.Invoke(ctx, RoleService_GetRole_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *roleServiceClient) UpdateRole(ctx context.Context, in *UpdateRoleRequest, opts ...grpc.CallOption) (*UpdateRoleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateRoleResponse)
+	err := c.cc.Invoke(ctx, RoleService_UpdateRole_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *roleServiceClient) DeleteRole(ctx context.Context, in *DeleteRoleRequest, opts ...grpc.CallOption) (*DeleteRoleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteRoleResponse)
+	err := c.cc.Invoke(ctx, RoleService_DeleteRole_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *roleServiceClient) ListRoles(ctx context.Context, in *ListRolesRequest, opts ...grpc.CallOption) (*ListRolesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRolesResponse)
+	err := c.cc.Invoke(ctx, RoleService_ListRoles_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RoleServiceServer is the server API for RoleService service.
+// All implementations must embed UnimplementedRoleServiceServer
+// for forward compatibility.
+//
+// A membership's role is free text. The built-in roles "owner", "admin", "member" and "viewer" have fixed
+// permissions; any other role name grants nothing until the tenant defines it here, with the permissions
+// it grants. A member's key, and a service key, act with their role's permissions as defined at the time
+// of each call (re-read within one second, like a revoked key). Permission names: tenant.read,
+// members.read, members.manage, roles.read, roles.manage, node_types.read, node_types.write, nodes.read,
+// nodes.write, relationships.read, relationships.write, keys.manage, member_keys.manage.
+type RoleServiceServer interface {
+	// Defines a role of the tenant. INVALID_ARGUMENT for a built-in name or an unknown permission;
+	// ALREADY_EXISTS when the tenant has a role of that name; PERMISSION_DENIED when the role would grant a
+	// permission the caller lacks. Needs: roles.manage (admin, owner, or a custom role granting it), or the
+	// platform admin.
+	CreateRole(context.Context, *CreateRoleRequest) (*CreateRoleResponse, error)
+	// Reads a role the tenant defined; NOT_FOUND for any other name, built-in ones included. Needs: roles.read
+	// (every built-in role, or a custom role granting it), or the platform admin.
+	GetRole(context.Context, *GetRoleRequest) (*GetRoleResponse, error)
+	// Replaces what a role grants. Members and keys holding it act with the new permissions within one second.
+	// PERMISSION_DENIED when the new permissions are not all the caller's own. Needs: roles.manage (admin,
+	// owner, or a custom role granting it), or the platform admin.
+	UpdateRole(context.Context, *UpdateRoleRequest) (*UpdateRoleResponse, error)
+	// Deletes a role. FAILED_PRECONDITION, saying how many hold it, while a membership or a valid service key
+	// has the role. Needs: roles.manage (admin, owner, or a custom role granting it), or the platform admin.
+	DeleteRole(context.Context, *DeleteRoleRequest) (*DeleteRoleResponse, error)
+	// Lists the roles the tenant defined, newest first; the built-in ones are not listed.
+	// Needs: roles.read (every built-in role, or a custom role granting it), or the platform admin.
+	ListRoles(context.Context, *ListRolesRequest) (*ListRolesResponse, error)
+	mustEmbedUnimplementedRoleServiceServer()
+}
+
+// UnimplementedRoleServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedRoleServiceServer struct{}
+
+func (UnimplementedRoleServiceServer) CreateRole(context.Context, *CreateRoleRequest) (*CreateRoleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateRole not implemented")
+}
+func (UnimplementedRoleServiceServer) GetRole(context.Context, *GetRoleRequest) (*GetRoleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRole not implemented")
+}
+func (UnimplementedRoleServiceServer) UpdateRole(context.Context, *UpdateRoleRequest) (*UpdateRoleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateRole not implemented")
+}
+func (UnimplementedRoleServiceServer) DeleteRole(context.Context, *DeleteRoleRequest) (*DeleteRoleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteRole not implemented")
+}
+func (UnimplementedRoleServiceServer) ListRoles(context.Context, *ListRolesRequest) (*ListRolesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListRoles not implemented")
+}
+func (UnimplementedRoleServiceServer) mustEmbedUnimplementedRoleServiceServer() {}
+func (UnimplementedRoleServiceServer) testEmbeddedByValue()                     {}
+
+// UnsafeRoleServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to RoleServiceServer will
+// result in compilation errors.
+type UnsafeRoleServiceServer interface {
+	mustEmbedUnimplementedRoleServiceServer()
+}
+
+func RegisterRoleServiceServer(s grpc.ServiceRegistrar, srv RoleServiceServer) {
+	// If the following call panics, it indicates UnimplementedRoleServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&RoleService_ServiceDesc, srv)
+}
+
+func _RoleService_CreateRole_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateRoleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoleServiceServer).CreateRole(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoleService_CreateRole_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoleServiceServer).CreateRole(ctx, req.(*CreateRoleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoleService_GetRole_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRoleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoleServiceServer).GetRole(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoleService_GetRole_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoleServiceServer).GetRole(ctx, req.(*GetRoleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoleService_UpdateRole_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateRoleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoleServiceServer).UpdateRole(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoleService_UpdateRole_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoleServiceServer).UpdateRole(ctx, req.(*UpdateRoleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoleService_DeleteRole_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteRoleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoleServiceServer).DeleteRole(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoleService_DeleteRole_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoleServiceServer).DeleteRole(ctx, req.(*DeleteRoleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoleService_ListRoles_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRolesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoleServiceServer).ListRoles(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoleService_ListRoles_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoleServiceServer).ListRoles(ctx, req.(*ListRolesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// RoleService_ServiceDesc is the grpc.ServiceDesc for RoleService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var RoleService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "dbaas.RoleService",
+	HandlerType: (*RoleServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "CreateRole",
+			Handler:    _RoleService_CreateRole_Handler,
+		},
+		{
+			MethodName: "GetRole",
+			Handler:    _RoleService_GetRole_Handler,
+		},
+		{
+			MethodName: "UpdateRole",
+			Handler:    _RoleService_UpdateRole_Handler,
+		},
+		{
+			MethodName: "DeleteRole",
+			Handler:    _RoleService_DeleteRole_Handler,
+		},
+		{
+			MethodName: "ListRoles",
+			Handler:    _RoleService_ListRoles_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
