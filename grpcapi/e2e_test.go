@@ -758,15 +758,15 @@ var rpcCases = []rpcCase{
 			_, err := w.DeleteRole(ctx, &pb.DeleteRoleRequest{TenantId: w.tenant.Id, Name: unique("never")})
 			return err
 		}},
-	{name: "ListRoles/lists the tenant's roles and no other's", code: codes.OK,
+	{name: "ListRoles/lists the tenant's roles, newest first, and no other's", code: codes.OK,
 		call: func(ctx context.Context, t *testing.T, w *world) error {
 			tenant := w.newTenant(t)
 			a, b := w.newRole(t, tenant.Id), w.newRole(t, tenant.Id)
 			w.newRole(t, w.other.Id)
 			r, err := w.ListRoles(ctx, &pb.ListRolesRequest{TenantId: tenant.Id})
 			if err == nil {
-				check(t, len(r.Roles) == 2 && proto.Equal(r.Roles[0], a) && proto.Equal(r.Roles[1], b) && r.Pagination.TotalCount == 2,
-					"roles = %v, want %v and %v", r.Roles, a, b)
+				check(t, len(r.Roles) == 2 && proto.Equal(r.Roles[0], b) && proto.Equal(r.Roles[1], a) && r.Pagination.TotalCount == 2,
+					"roles = %v, want %v and %v", r.Roles, b, a)
 			}
 			return err
 		}},

@@ -38,13 +38,13 @@ func (f *fixture) holder(tenantID, role string) *flexdb.User {
 }
 
 var roleSpecs = []spec{
-	{"a created role reads and lists back as written, in creation order", func(t *testing.T, f *fixture) {
+	{"a created role reads and lists back as written, newest first", func(t *testing.T, f *fixture) {
 		x := f.tenant()
 		first, second := f.role(x.ID, "nodes.read", "nodes.write"), f.role(x.ID, "tenant.read")
 		got, err := f.s.GetRole(f.ctx, x.ID, first.Name)
 		must(t, err)
 		same(t, got, first)
-		sameList(t, f.roles(x.ID), []flexdb.Role{*first, *second})
+		sameList(t, f.roles(x.ID), []flexdb.Role{*second, *first})
 	}},
 	{"a role's name is kept verbatim: names differing in case are two roles", func(t *testing.T, f *fixture) {
 		x := f.tenant()
