@@ -2,6 +2,8 @@ package grpcapi
 
 import (
 	"context"
+	"math"
+	"strconv"
 	"strings"
 
 	"fmt"
@@ -93,6 +95,10 @@ func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 	}
 	st := Status(err)
 	code := st.Code()
+	if d := retryAfter(st); d > 0 {
+		// REST passes this header on as Retry-After.
+		_ = grpc.SetHeader(ctx, metadata.Pairs("retry-after", strconv.Itoa(int(math.Ceil(d.Seconds())))))
+	}
 
 	elapsed := time.Since(start)
 	m.calls.WithLabelValues(protocol, info.FullMethod, code.String()).Inc()

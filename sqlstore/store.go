@@ -10,9 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"io/fs"
-	"net"
 	"strings"
 	"time"
 
@@ -114,8 +112,7 @@ func fault(err error, what string) error {
 	}
 	// A database that cannot be reached, or that dropped the connection, is a condition to retry, not a
 	// fault of the call: say so (UNAVAILABLE, 503) without the network details.
-	var netErr net.Error
-	if errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if lostConnection(err) {
 		return &flexdb.Error{Code: flexdb.Unavailable, Message: what + ": the database is unavailable; try again", Cause: err}
 	}
 	return flexdb.Wrap(err, what+" failed")
