@@ -28,6 +28,8 @@ var grpcCodes = map[flexdb.Code]codes.Code{
 	flexdb.Unauthenticated:    codes.Unauthenticated,
 	flexdb.ResourceExhausted:  codes.ResourceExhausted,
 	flexdb.Unavailable:        codes.Unavailable,
+	flexdb.DeadlineExceeded:   codes.DeadlineExceeded,
+	flexdb.Canceled:           codes.Canceled,
 	flexdb.Internal:           codes.Internal,
 }
 

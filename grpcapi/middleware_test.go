@@ -324,3 +324,44 @@ func TestUnavailableSaysWhenToRetry(t *testing.T) {
 		t.Errorf("retry-after header %q, want [\"1\"]", got)
 	}
 }
+
+// The server's call timeout bounds every call; a client's earlier deadline stays in force.
+func TestCallTimeoutBoundsEveryCall(t *testing.T) {
+	const timeout = time.Minute
+	cases := []struct {
+		name   string
+		client time.Duration // the client's deadline; 0 for none
+		want   time.Duration // the deadline the handler sees, at most this far away
+		min    time.Duration // and at least this far
+	}{
+		{"a call without a deadline gets the server's", 0, timeout, timeout - 10*time.Second},
+		{"a client's shorter deadline wins", time.Second, time.Second, 0},
+		{"a client's longer deadline is cut to the server's", time.Hour, timeout, timeout - 10*time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := newTestMiddleware(Options{CallTimeout: timeout})
+			ctx := tcpPeer(t.Context())
+			if tc.client > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.client)
+				defer cancel()
+			}
+			var left time.Duration
+			_, err := m.unary(ctx, "request", &grpc.UnaryServerInfo{FullMethod: testMethod}, func(ctx context.Context, req any) (any, error) {
+				d, ok := ctx.Deadline()
+				if !ok {
+					return nil, errors.New("no deadline")
+				}
+				left = time.Until(d)
+				return "response", nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if left > tc.want || left < tc.min {
+				t.Errorf("the handler's deadline is %v away, want between %v and %v", left, tc.min, tc.want)
+			}
+		})
+	}
+}

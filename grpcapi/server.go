@@ -3,6 +3,7 @@ package grpcapi
 import (
 	"log/slog"
 	"runtime"
+	"time"
 
 	"github.com/flexdb/flexdb/service"
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,7 +26,10 @@ type Options struct {
 	// MaxConcurrentStreams caps calls in flight per connection; 0 keeps gRPC's default.
 	MaxConcurrentStreams uint32
 	MaxRecvBytes         int // largest request message; 0 keeps gRPC's default (4 MiB)
-	Metrics              prometheus.Registerer
+	// CallTimeout bounds every dbaas call, whatever its protocol: past it the call's database work is
+	// cancelled and it answers DEADLINE_EXCEEDED. A client's shorter deadline wins. 0: no bound.
+	CallTimeout time.Duration
+	Metrics     prometheus.Registerer
 }
 
 // NewServer returns a gRPC server with the dbaas services, server reflection and the standard health

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flexdb/flexdb"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,11 +21,18 @@ type notSent struct{}
 func (notSent) Error() string     { return "write failed before sending" }
 func (notSent) SafeToRetry() bool { return true }
 
-func pgError(code string) error { return &pgconn.PgError{Severity: "FATAL", Code: code, Message: "sqlstate " + code} }
+func pgError(code string) error {
+	return &pgconn.PgError{Severity: "FATAL", Code: code, Message: "sqlstate " + code}
+}
 
 // Every sign of a database that cannot be reached or dropped the connection is UNAVAILABLE (the caller
-// retries); anything else the database says is a fault of ours (INTERNAL). Neither shows the cause.
-func TestFaultClassifiesEveryConnectionError(t *testing.T) {
+// retries); a call's end is DEADLINE_EXCEEDED or CANCELLED, whatever the driver made of it; anything
+// else the database says is a fault of ours (INTERNAL). None shows the cause.
+func TestFaultClassifiesEveryDatabaseError(t *testing.T) {
+	expired, cancel := context.WithDeadline(t.Context(), time.Now())
+	defer cancel()
+	gone, leave := context.WithCancel(t.Context())
+	leave()
 	cases := []struct {
 		name string
 		err  error
@@ -45,6 +53,10 @@ func TestFaultClassifiesEveryConnectionError(t *testing.T) {
 		{"unexpected EOF", fmt.Errorf("receive message: %w", io.ErrUnexpectedEOF), flexdb.Unavailable},
 		{"pgconn's conn closed", fmt.Errorf("query: %w", pgconn.ErrConnClosed), flexdb.Unavailable},
 		{"an error pgconn calls safe to retry", notSent{}, flexdb.Unavailable},
+		{"a deadline", fmt.Errorf("read: %w", context.DeadlineExceeded), flexdb.DeadlineExceeded},
+		{"a statement PostgreSQL cancelled at the deadline (57014)", ended(expired, pgError("57014")), flexdb.DeadlineExceeded},
+		{"a cancelled call", context.Canceled, flexdb.Canceled},
+		{"a statement interrupted because the client went away", ended(gone, errors.New("interrupted (9)")), flexdb.Canceled},
 		{"a syntax error (42601) is ours", pgError("42601"), flexdb.Internal},
 		{"an undefined table (42P01) is ours", pgError("42P01"), flexdb.Internal},
 		{"a query cancelled by statement_timeout (57014) is not a lost connection", pgError("57014"), flexdb.Internal},
@@ -79,7 +91,7 @@ func TestRetryRule(t *testing.T) {
 	done, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, refused := pgconn.Connect(t.Context(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=2") // nothing listens on port 1
-	sent := pgError("57P01") // the server terminated the connection: the statement may have run
+	sent := pgError("57P01")                                                                          // the server terminated the connection: the statement may have run
 	cases := []struct {
 		name  string
 		ctx   context.Context

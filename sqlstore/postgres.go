@@ -8,9 +8,11 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -28,6 +30,13 @@ func openPostgres(ctx context.Context, url string, maxConns int) (*postgres, err
 	}
 	if maxConns > 0 {
 		cfg.MaxConns = int32(maxConns)
+	}
+	// A call whose context ends (its deadline, or the client gone) cancels its statement on the server,
+	// so that a statement waiting on a lock or running long stops using the database, and the connection
+	// comes back to the pool in working order. pgx's default would only cut the connection, leaving the
+	// backend to wait on. If the server does not answer the cancel within a second, the connection is cut.
+	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -49,7 +58,7 @@ func (p *postgres) inTx(ctx context.Context, fn func(q querier) error) error {
 	if p.retryable(ctx, err, false) {
 		err = run()
 	}
-	return err
+	return ended(ctx, err)
 }
 
 func (p *postgres) violated(err error) violation {
@@ -105,7 +114,7 @@ func (q pgQuerier) Exec(ctx context.Context, sql string, args ...any) (int64, er
 	if q.db.retryable(ctx, err, q.read) {
 		tag, err = q.q.Exec(ctx, sql, args...)
 	}
-	return tag.RowsAffected(), err
+	return tag.RowsAffected(), ended(ctx, err)
 }
 
 func (q pgQuerier) Query(ctx context.Context, sql string, args ...any) (rows, error) {
@@ -113,8 +122,20 @@ func (q pgQuerier) Query(ctx context.Context, sql string, args ...any) (rows, er
 	if q.db.retryable(ctx, err, q.read) {
 		rs, err = q.q.Query(ctx, sql, args...)
 	}
-	return rs, err
+	if err != nil {
+		return nil, ended(ctx, err)
+	}
+	return pgRows{rs, ctx}, nil
 }
+
+// pgRows reports a cancelled statement as its call's end, like every other statement here.
+type pgRows struct {
+	pgx.Rows
+	ctx context.Context
+}
+
+func (r pgRows) Scan(dest ...any) error { return ended(r.ctx, r.Rows.Scan(dest...)) }
+func (r pgRows) Err() error             { return ended(r.ctx, r.Rows.Err()) }
 
 func (q pgQuerier) QueryRow(ctx context.Context, sql string, args ...any) row {
 	return pgRow{q, ctx, sql, args}
@@ -133,7 +154,7 @@ func (r pgRow) Scan(dest ...any) error {
 	if r.q.db.retryable(r.ctx, err, r.q.read) {
 		err = r.q.q.QueryRow(r.ctx, r.sql, r.args...).Scan(dest...)
 	}
-	return err
+	return ended(r.ctx, err)
 }
 
 // retryable decides whether a statement (or transaction) that failed with err runs once more, and

@@ -20,6 +20,7 @@ type config struct {
 	DatabaseURL      string
 	DBMaxConns       int
 	ShutdownGrace    time.Duration
+	CallTimeout      time.Duration
 	LogLevel         string
 	LogFormat        string
 	MaxDocumentBytes int
@@ -114,6 +115,7 @@ func (c *config) settings() []setting {
 		stringSetting(&c.DatabaseURL, "database-url", "FLEXDB_DATABASE_URL", "", "PostgreSQL URL (postgres://user@host:5432/db); empty means embedded SQLite"),
 		intSetting(&c.DBMaxConns, "db-max-conns", "FLEXDB_DB_MAX_CONNS", 32, "PostgreSQL connection pool size"),
 		durationSetting(&c.ShutdownGrace, "shutdown-grace", "FLEXDB_SHUTDOWN_GRACE", 15*time.Second, "how long SIGINT/SIGTERM waits for calls in flight before closing"),
+		durationSetting(&c.CallTimeout, "call-timeout", "FLEXDB_CALL_TIMEOUT", 30*time.Second, "longest a call may run (a client's shorter deadline wins); past it its database work is cancelled and it answers DEADLINE_EXCEEDED"),
 		stringSetting(&c.LogLevel, "log-level", "FLEXDB_LOG_LEVEL", "info", "debug, info, warn or error"),
 		stringSetting(&c.LogFormat, "log-format", "FLEXDB_LOG_FORMAT", "json", "json or text"),
 		intSetting(&c.MaxDocumentBytes, "max-document-bytes", "FLEXDB_MAX_DOCUMENT_BYTES", 1<<20, "largest JSON document (node data, relationship data, schema)"),
@@ -158,6 +160,8 @@ func (c *config) validate() error {
 	switch {
 	case c.DBMaxConns < 1:
 		return fmt.Errorf("db-max-conns must be at least 1")
+	case c.CallTimeout <= 0:
+		return fmt.Errorf("call-timeout must be positive")
 	case c.MaxDocumentBytes < 1 || c.MaxDocumentDepth < 1 || c.MaxBodyBytes < 1:
 		return fmt.Errorf("max-document-bytes, max-document-depth and max-body-bytes must be positive")
 	case c.LogFormat != "json" && c.LogFormat != "text":

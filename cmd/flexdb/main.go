@@ -180,6 +180,7 @@ func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi
 	opts.RatePerSecond, opts.RateBurst = cfg.RateLimit, cfg.RateBurst
 	opts.MaxConcurrentStreams = uint32(cfg.MaxStreams)
 	opts.MaxRecvBytes = cfg.MaxBodyBytes // one request limit for every protocol
+	opts.CallTimeout = cfg.CallTimeout
 	grpcServer, health := grpcapi.NewServer(svc, log, opts)
 
 	grpcLis, httpLis, err := listen(cfg)
