@@ -16,6 +16,7 @@ import (
 type config struct {
 	GRPCAddr         string
 	HTTPAddr         string
+	MetricsAddr      string
 	DataDir          string
 	DatabaseURL      string
 	DBMaxConns       int
@@ -110,7 +111,8 @@ func durationSetting(p *time.Duration, flagName, env string, def time.Duration, 
 func (c *config) settings() []setting {
 	return []setting{
 		stringSetting(&c.GRPCAddr, "grpc-addr", "FLEXDB_GRPC_ADDR", ":50051", "gRPC listen address"),
-		stringSetting(&c.HTTPAddr, "http-addr", "FLEXDB_HTTP_ADDR", ":5000", "HTTP listen address (REST, JSON-RPC, docs, health, metrics)"),
+		stringSetting(&c.HTTPAddr, "http-addr", "FLEXDB_HTTP_ADDR", ":5000", "HTTP listen address (REST, JSON-RPC, docs, health)"),
+		stringSetting(&c.MetricsAddr, "metrics-addr", "FLEXDB_METRICS_ADDR", "127.0.0.1:9090", "Prometheus metrics listen address (GET /metrics), kept off the HTTP port; empty for none"),
 		stringSetting(&c.DataDir, "data-dir", "FLEXDB_DATA_DIR", "./data", "directory of the embedded SQLite database, used when no database URL is set"),
 		stringSetting(&c.DatabaseURL, "database-url", "FLEXDB_DATABASE_URL", "", "PostgreSQL URL (postgres://user@host:5432/db); empty means embedded SQLite"),
 		intSetting(&c.DBMaxConns, "db-max-conns", "FLEXDB_DB_MAX_CONNS", 32, "PostgreSQL connection pool size"),
@@ -179,6 +181,11 @@ func (c *config) validate() error {
 		}
 		if c.HTTPAddr, err = loopbackOnly(c.HTTPAddr); err != nil {
 			return fmt.Errorf("http-addr: %w", err)
+		}
+		if c.MetricsAddr != "" {
+			if c.MetricsAddr, err = loopbackOnly(c.MetricsAddr); err != nil {
+				return fmt.Errorf("metrics-addr: %w", err)
+			}
 		}
 	}
 	return nil

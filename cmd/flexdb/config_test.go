@@ -20,8 +20,10 @@ func TestConfig(t *testing.T) {
 		{name: "defaults", check: func(c *config) bool {
 			return c.GRPCAddr == ":50051" && c.HTTPAddr == ":5000" && c.DataDir == "./data" && c.DatabaseURL == "" &&
 				c.ShutdownGrace == 15*time.Second && c.MaxDocumentBytes == 1<<20 && c.MaxDocumentDepth == 64 && !c.Dev &&
-				c.CallTimeout == 30*time.Second
+				c.CallTimeout == 30*time.Second && c.MetricsAddr == "127.0.0.1:9090"
 		}},
+		{name: "no metrics listener", args: []string{"--metrics-addr="}, check: func(c *config) bool { return c.MetricsAddr == "" }},
+		{name: "development mode refuses public metrics", args: []string{"--dev", "--metrics-addr", "0.0.0.0:9090"}, wantErr: "metrics-addr"},
 		{name: "the call timeout from its variable", vars: map[string]string{"FLEXDB_CALL_TIMEOUT": "2s"},
 			check: func(c *config) bool { return c.CallTimeout == 2*time.Second }},
 		{name: "a call timeout of nothing", args: []string{"--call-timeout", "0s"}, wantErr: "call-timeout"},

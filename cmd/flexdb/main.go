@@ -1,5 +1,5 @@
 // Command flexdb is the flex-db server: `flexdb serve` serves gRPC and HTTP (REST, JSON-RPC, docs,
-// health, metrics) over embedded SQLite or PostgreSQL; `flexdb migrate` brings the schema up to date.
+// health), and metrics on a port of their own, over embedded SQLite or PostgreSQL; `flexdb migrate` brings the schema up to date.
 //
 // Wiring, top to bottom: config (config.go) -> store (sqlstore) -> rules (service) -> gRPC (grpcapi)
 // -> HTTP adapters in front of gRPC (httpapi).
@@ -192,17 +192,33 @@ func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi
 		return err
 	}
 	defer inproc.Close()
-	httpServer, err := httpapi.NewServer(inproc.Conn, store, reg, httpapi.Options{
+	httpServer, err := httpapi.NewServer(inproc.Conn, store, httpapi.Options{
 		MaxBodyBytes: int64(cfg.MaxBodyBytes), CORSOrigins: cfg.CORSOrigins, Log: log,
 	})
 	if err != nil {
 		return err
 	}
 
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- grpcServer.Serve(grpcLis) }()
 	go func() { errc <- httpServer.Serve(httpLis) }()
-	log.Info("serving", "grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String())
+	serving := []any{"grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String()}
+	if cfg.MetricsAddr != "" {
+		// Metrics on a port of their own, loopback by default: they are for the operator's scraper, not
+		// for the public port's callers.
+		metricsLis, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			grpcLis.Close()
+			httpLis.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		metrics := &http.Server{Handler: httpapi.MetricsHandler(reg), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		defer metrics.Close() // scraped until the calls have drained
+		go func() { errc <- metrics.Serve(metricsLis) }()
+		serving = append(serving, "metrics", metricsLis.Addr().String())
+	}
+	log.Info("serving", serving...)
 
 	var failed error
 	select {
