@@ -24,7 +24,9 @@ import (
 
 // Options tune the HTTP server.
 type Options struct {
-	MaxBodyBytes int64  // larger request bodies get 413; 0 means DefaultMaxBodyBytes
+	// MaxBodyBytes: larger request bodies get 413, and a JSON-RPC batch's results stop there; 0 means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 	CORSOrigins  string // comma-separated; "*" for any; "" for none
 	Log          *slog.Logger
 }
@@ -76,7 +78,7 @@ func NewHandler(conn *grpc.ClientConn, db Pinger, opts Options) (http.Handler, e
 
 	mux := http.NewServeMux()
 	mux.Handle("/", limit(rest))
-	mux.Handle("/jsonrpc", limit(onlyPost(newJSONRPC(conn, openRPC))))
+	mux.Handle("/jsonrpc", limit(onlyPost(newJSONRPC(conn, openRPC, opts.MaxBodyBytes))))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

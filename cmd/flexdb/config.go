@@ -122,7 +122,7 @@ func (c *config) settings() []setting {
 		stringSetting(&c.LogFormat, "log-format", "FLEXDB_LOG_FORMAT", "json", "json or text"),
 		intSetting(&c.MaxDocumentBytes, "max-document-bytes", "FLEXDB_MAX_DOCUMENT_BYTES", 1<<20, "largest JSON document (node data, relationship data, schema)"),
 		intSetting(&c.MaxDocumentDepth, "max-document-depth", "FLEXDB_MAX_DOCUMENT_DEPTH", 64, "deepest nesting of a JSON document"),
-		intSetting(&c.MaxBodyBytes, "max-body-bytes", "FLEXDB_MAX_BODY_BYTES", 2<<20, "largest request: HTTP body or gRPC message"),
+		intSetting(&c.MaxBodyBytes, "max-body-bytes", "FLEXDB_MAX_BODY_BYTES", 2<<20, "largest message: an HTTP request body or a gRPC message either way; a list page carries at most half of it in documents (at least one item), a JSON-RPC batch's results about all of it"),
 		stringSetting(&c.CORSOrigins, "cors-origins", "FLEXDB_CORS_ORIGINS", "", "comma-separated origins allowed by CORS; * for any; empty for none"),
 		boolSetting(&c.Dev, "dev", "FLEXDB_DEV", "development mode: authentication OFF, every caller is platform admin; listens on loopback only"),
 		stringSetting(&c.AdminKey, "admin-key", "FLEXDB_ADMIN_KEY", "", "platform admin key (make one with flexdb keygen); when empty, one is generated on first start into <data-dir>/admin.key"),
@@ -166,6 +166,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("call-timeout must be positive")
 	case c.MaxDocumentBytes < 1 || c.MaxDocumentDepth < 1 || c.MaxBodyBytes < 1:
 		return fmt.Errorf("max-document-bytes, max-document-depth and max-body-bytes must be positive")
+	case c.MaxBodyBytes <= c.MaxDocumentBytes:
+		return fmt.Errorf("max-body-bytes must be larger than max-document-bytes: a document travels in one message with the other fields")
 	case c.LogFormat != "json" && c.LogFormat != "text":
 		return fmt.Errorf("log-format must be json or text")
 	case c.RateLimit < 0 || c.RateBurst < 1 || c.MaxStreams < 1:

@@ -22,6 +22,7 @@ func TestConfig(t *testing.T) {
 				c.ShutdownGrace == 15*time.Second && c.MaxDocumentBytes == 1<<20 && c.MaxDocumentDepth == 64 && !c.Dev &&
 				c.CallTimeout == 30*time.Second && c.MetricsAddr == "127.0.0.1:9090"
 		}},
+		{name: "a message limit a document does not fit", args: []string{"--max-body-bytes", "1048576"}, wantErr: "max-body-bytes"},
 		{name: "no metrics listener", args: []string{"--metrics-addr="}, check: func(c *config) bool { return c.MetricsAddr == "" }},
 		{name: "development mode refuses public metrics", args: []string{"--dev", "--metrics-addr", "0.0.0.0:9090"}, wantErr: "metrics-addr"},
 		{name: "the call timeout from its variable", vars: map[string]string{"FLEXDB_CALL_TIMEOUT": "2s"},

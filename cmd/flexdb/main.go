@@ -172,6 +172,9 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*sqlstore.St
 func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi.Options, log *slog.Logger) error {
 	lim := service.DefaultLimits
 	lim.Document = jsondoc.Limits{MaxBytes: cfg.MaxDocumentBytes, MaxDepth: cfg.MaxDocumentDepth}
+	// A page's documents fill at most half a message, leaving the rest for the other fields and JSON's
+	// escaping; at least one item still comes, and a document fits a message (validate).
+	lim.PageBytes = cfg.MaxBodyBytes / 2
 	svc := service.New(store, lim)
 
 	reg := prometheus.NewRegistry()
@@ -179,7 +182,8 @@ func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi
 	opts.Metrics = reg
 	opts.RatePerSecond, opts.RateBurst = cfg.RateLimit, cfg.RateBurst
 	opts.MaxConcurrentStreams = uint32(cfg.MaxStreams)
-	opts.MaxRecvBytes = cfg.MaxBodyBytes // one request limit for every protocol
+	opts.MaxRecvBytes = cfg.MaxBodyBytes // one message limit for every protocol, both ways
+	opts.MaxSendBytes = cfg.MaxBodyBytes
 	opts.CallTimeout = cfg.CallTimeout
 	grpcServer, health := grpcapi.NewServer(svc, log, opts)
 
