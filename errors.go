@@ -21,6 +21,10 @@ const (
 	Unauthenticated    Code = "unauthenticated"
 	ResourceExhausted  Code = "resource_exhausted"
 	Unavailable        Code = "unavailable"
+	// DeadlineExceeded: the call ran past its deadline (the server's call timeout or the client's own);
+	// its database work was cancelled. Canceled: the client went away first.
+	DeadlineExceeded Code = "deadline_exceeded"
+	Canceled         Code = "canceled"
 )
 
 // FieldViolation names a request field (a proto field name, or a path inside a JSON document such as

@@ -52,6 +52,7 @@ type Server struct {
 	Conn     *grpc.ClientConn // a gRPC client over TCP on 127.0.0.1
 	Handler  http.Handler     // the HTTP handler itself, for calls without a network
 	HTTP     *httptest.Server // the HTTP handler served on 127.0.0.1
+	Metrics  *httptest.Server // the metrics listener (httpapi.MetricsHandler) on 127.0.0.1
 	AdminKey string           // the platform admin key's secret (not asked for in development mode)
 }
 
@@ -107,11 +108,13 @@ func Start(t testing.TB, cfg sqlstore.Config, opts Options) *Server {
 	}
 	httpOpts := opts.HTTP
 	httpOpts.Log = log
-	if s.Handler, err = httpapi.NewHandler(inproc.Conn, ready, reg, httpOpts); err != nil {
+	if s.Handler, err = httpapi.NewHandler(inproc.Conn, ready, httpOpts); err != nil {
 		t.Fatalf("HTTP handler: %v", err)
 	}
 	s.HTTP = httptest.NewServer(s.Handler)
 	t.Cleanup(s.HTTP.Close)
+	s.Metrics = httptest.NewServer(httpapi.MetricsHandler(reg))
+	t.Cleanup(s.Metrics.Close)
 	return s
 }
 

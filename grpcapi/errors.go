@@ -3,12 +3,20 @@ package grpcapi
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/flexdb/flexdb"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
+
+// RetryAfterUnavailable is the retry hint of an UNAVAILABLE answer (the database cannot be reached or
+// dropped the connection): a google.rpc.RetryInfo detail, and Retry-After on REST. The pool reconnects
+// by itself, so a second is long enough to try again and short enough not to keep a client waiting.
+const RetryAfterUnavailable = time.Second
 
 var grpcCodes = map[flexdb.Code]codes.Code{
 	flexdb.InvalidArgument:    codes.InvalidArgument,
@@ -20,6 +28,8 @@ var grpcCodes = map[flexdb.Code]codes.Code{
 	flexdb.Unauthenticated:    codes.Unauthenticated,
 	flexdb.ResourceExhausted:  codes.ResourceExhausted,
 	flexdb.Unavailable:        codes.Unavailable,
+	flexdb.DeadlineExceeded:   codes.DeadlineExceeded,
+	flexdb.Canceled:           codes.Canceled,
 	flexdb.Internal:           codes.Internal,
 }
 
@@ -44,15 +54,32 @@ func Status(err error) *status.Status {
 		return status.New(codes.Internal, "internal error")
 	}
 	st := status.New(grpcCodes[e.Code], e.Message)
-	if len(e.Violations) == 0 {
+	var details []protoadapt.MessageV1
+	if e.Code == flexdb.Unavailable {
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(RetryAfterUnavailable)})
+	}
+	if len(e.Violations) > 0 {
+		br := &errdetails.BadRequest{}
+		for _, v := range e.Violations {
+			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+		}
+		details = append(details, br)
+	}
+	if len(details) == 0 {
 		return st
 	}
-	br := &errdetails.BadRequest{}
-	for _, v := range e.Violations {
-		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
-	}
-	if withDetails, err := st.WithDetails(br); err == nil {
+	if withDetails, err := st.WithDetails(details...); err == nil {
 		return withDetails
 	}
 	return st
+}
+
+// retryAfter is the delay a status's RetryInfo detail asks for, 0 without one.
+func retryAfter(st *status.Status) time.Duration {
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			return ri.GetRetryDelay().AsDuration()
+		}
+	}
+	return 0
 }

@@ -2,6 +2,8 @@ package grpcapi
 
 import (
 	"context"
+	"math"
+	"strconv"
 	"strings"
 
 	"fmt"
@@ -64,6 +66,12 @@ func newMiddleware(log *slog.Logger, opts Options) *middleware {
 
 func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	start := time.Now()
+	if m.opts.CallTimeout > 0 {
+		// The server's deadline covers the key check too; a client's earlier one stays in force.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, m.opts.CallTimeout)
+		defer cancel()
+	}
 	md, _ := metadata.FromIncomingContext(ctx)
 	reqID := first(md, RequestIDKey)
 	if reqID == "" || len(reqID) > 128 {
@@ -93,6 +101,10 @@ func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 	}
 	st := Status(err)
 	code := st.Code()
+	if d := retryAfter(st); d > 0 {
+		// REST passes this header on as Retry-After.
+		_ = grpc.SetHeader(ctx, metadata.Pairs("retry-after", strconv.Itoa(int(math.Ceil(d.Seconds())))))
+	}
 
 	elapsed := time.Since(start)
 	m.calls.WithLabelValues(protocol, info.FullMethod, code.String()).Inc()

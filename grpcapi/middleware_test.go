@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/flexdb/flexdb"
 	"github.com/google/uuid"
@@ -87,8 +88,9 @@ func TestMiddlewareHandlesEveryOutcome(t *testing.T) {
 		code    codes.Code
 		msg     string // the status message, exactly
 		level   string
-		fields  []string // BadRequest fields
-		logged  string   // part of the log line's error
+		fields  []string      // BadRequest fields
+		logged  string        // part of the log line's error
+		retry   time.Duration // the RetryInfo delay; 0: no RetryInfo
 	}{
 		{name: "a success passes the response through", code: codes.OK, level: "INFO",
 			handler: func(ctx context.Context, req any) (any, error) { return "response", nil }},
@@ -118,6 +120,12 @@ func TestMiddlewareHandlesEveryOutcome(t *testing.T) {
 			handler: func(ctx context.Context, req any) (any, error) {
 				return nil, flexdb.Wrap(context.DeadlineExceeded, "read node failed")
 			}},
+		{name: "an unreachable database is Unavailable with a retry hint, its cause kept from the caller", code: codes.Unavailable,
+			msg: "read node: the database is unavailable; try again", level: "INFO", retry: time.Second,
+			handler: func(ctx context.Context, req any) (any, error) {
+				return nil, &flexdb.Error{Code: flexdb.Unavailable, Message: "read node: the database is unavailable; try again",
+					Cause: errors.New("FATAL: the database system is shutting down (SQLSTATE 57P03)")}
+			}},
 		{name: "a gRPC status passes through", code: codes.Unavailable, level: "INFO", msg: "draining",
 			handler: func(ctx context.Context, req any) (any, error) {
 				return nil, status.Error(codes.Unavailable, "draining")
@@ -142,6 +150,9 @@ func TestMiddlewareHandlesEveryOutcome(t *testing.T) {
 						fields = append(fields, v.Field)
 					}
 				}
+			}
+			if got := retryAfter(st); got != tc.retry {
+				t.Errorf("RetryInfo delay = %v, want %v", got, tc.retry)
 			}
 			if strings.Join(fields, ",") != strings.Join(tc.fields, ",") {
 				t.Errorf("BadRequest fields = %q, want %q", fields, tc.fields)
@@ -274,5 +285,83 @@ func TestServerKeepsServingAfterAPanic(t *testing.T) {
 	}
 	if n := len(l.calls(t)); n != 6 || panics != 3 {
 		t.Errorf("%d call records with %d panics, want 6 with 3", n, panics)
+	}
+}
+
+// failingHealth answers every check with err.
+type failingHealth struct {
+	healthpb.UnimplementedHealthServer
+	err error
+}
+
+func (h failingHealth) Check(context.Context, *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	return nil, h.err
+}
+
+// An UNAVAILABLE answer tells the client when to try again in the retry-after header too, which REST
+// passes on as Retry-After.
+func TestUnavailableSaysWhenToRetry(t *testing.T) {
+	m, _ := newTestMiddleware(Options{})
+	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(m.unary))
+	healthpb.RegisterHealthServer(srv, failingHealth{err: &flexdb.Error{Code: flexdb.Unavailable, Message: "read node: the database is unavailable; try again"}})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	var header metadata.MD
+	_, err = healthpb.NewHealthClient(conn).Check(t.Context(), &healthpb.HealthCheckRequest{}, grpc.Header(&header))
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("got %v, want Unavailable", err)
+	}
+	if got := header.Get("retry-after"); len(got) != 1 || got[0] != "1" {
+		t.Errorf("retry-after header %q, want [\"1\"]", got)
+	}
+}
+
+// The server's call timeout bounds every call; a client's earlier deadline stays in force.
+func TestCallTimeoutBoundsEveryCall(t *testing.T) {
+	const timeout = time.Minute
+	cases := []struct {
+		name   string
+		client time.Duration // the client's deadline; 0 for none
+		want   time.Duration // the deadline the handler sees, at most this far away
+		min    time.Duration // and at least this far
+	}{
+		{"a call without a deadline gets the server's", 0, timeout, timeout - 10*time.Second},
+		{"a client's shorter deadline wins", time.Second, time.Second, 0},
+		{"a client's longer deadline is cut to the server's", time.Hour, timeout, timeout - 10*time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := newTestMiddleware(Options{CallTimeout: timeout})
+			ctx := tcpPeer(t.Context())
+			if tc.client > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.client)
+				defer cancel()
+			}
+			var left time.Duration
+			_, err := m.unary(ctx, "request", &grpc.UnaryServerInfo{FullMethod: testMethod}, func(ctx context.Context, req any) (any, error) {
+				d, ok := ctx.Deadline()
+				if !ok {
+					return nil, errors.New("no deadline")
+				}
+				left = time.Until(d)
+				return "response", nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if left > tc.want || left < tc.min {
+				t.Errorf("the handler's deadline is %v away, want between %v and %v", left, tc.min, tc.want)
+			}
+		})
 	}
 }

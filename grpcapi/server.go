@@ -3,6 +3,7 @@ package grpcapi
 import (
 	"log/slog"
 	"runtime"
+	"time"
 
 	"github.com/flexdb/flexdb/service"
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,7 +25,11 @@ type Options struct {
 	// MaxConcurrentStreams caps calls in flight per connection; 0 keeps gRPC's default.
 	MaxConcurrentStreams uint32
 	MaxRecvBytes         int // largest request message; 0 keeps gRPC's default (4 MiB)
-	Metrics              prometheus.Registerer
+	MaxSendBytes         int // largest response message (RESOURCE_EXHAUSTED past it); 0 keeps gRPC's default (none)
+	// CallTimeout bounds every dbaas call, whatever its protocol: past it the call's database work is
+	// cancelled and it answers DEADLINE_EXCEEDED. A client's shorter deadline wins. 0: no bound.
+	CallTimeout time.Duration
+	Metrics     prometheus.Registerer
 }
 
 // NewServer returns a gRPC server with the dbaas services, server reflection (with the proto's comments)
@@ -35,6 +40,9 @@ func NewServer(svc *service.Service, log *slog.Logger, opts Options) (*grpc.Serv
 		grpc.NumStreamWorkers(uint32(4 * runtime.GOMAXPROCS(0)))}
 	if opts.MaxRecvBytes > 0 {
 		serverOpts = append(serverOpts, grpc.MaxRecvMsgSize(opts.MaxRecvBytes))
+	}
+	if opts.MaxSendBytes > 0 {
+		serverOpts = append(serverOpts, grpc.MaxSendMsgSize(opts.MaxSendBytes))
 	}
 	if opts.MaxConcurrentStreams > 0 {
 		serverOpts = append(serverOpts, grpc.MaxConcurrentStreams(opts.MaxConcurrentStreams))

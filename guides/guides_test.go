@@ -170,6 +170,7 @@ type server struct {
 	cmd     *exec.Cmd
 	grpc    string // host:port
 	http    string // host:port
+	metrics string // host:port
 	dataDir string
 	exited  chan struct{}
 	waitErr error
@@ -196,7 +197,7 @@ func start(t *testing.T, dataDir string, args ...string) *server {
 	t.Helper()
 	ready(t)
 	s := &server{dataDir: dataDir, exited: make(chan struct{})}
-	args = append([]string{"serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--data-dir", dataDir}, args...)
+	args = append([]string{"serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--data-dir", dataDir}, args...)
 	s.cmd = exec.Command(flexdbBin, args...)
 	s.cmd.Env = cleanEnv()
 	s.cmd.Stdout, s.cmd.Stderr = s, s
@@ -224,9 +225,9 @@ func start(t *testing.T, dataDir string, args ...string) *server {
 			t.Fatalf("flexdb did not log \"serving\" within a minute:\n%s", s.output())
 		}
 		for _, line := range strings.Split(s.output(), "\n") {
-			var l struct{ Msg, GRPC, HTTP string }
+			var l struct{ Msg, GRPC, HTTP, Metrics string }
 			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "serving" {
-				s.grpc, s.http = l.GRPC, l.HTTP
+				s.grpc, s.http, s.metrics = l.GRPC, l.HTTP, l.Metrics
 			}
 		}
 	}
@@ -479,6 +480,23 @@ func TestAuthenticatedMode(t *testing.T) {
 		}
 	})
 
+	t.Run("metrics on their own port only", func(t *testing.T) {
+		for _, c := range []struct {
+			url    string
+			status int
+		}{{"http://" + s.metrics + "/metrics", http.StatusOK}, {"http://" + s.http + "/metrics", http.StatusNotFound}} {
+			resp, err := http.Get(c.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != c.status || (c.status == http.StatusOK) != strings.Contains(string(body), "flexdb_db_pool_open_connections") {
+				t.Errorf("GET %s: %d, want %d, with the metrics only on the metrics port: %.200s", c.url, resp.StatusCode, c.status, body)
+			}
+		}
+	})
+
 	t.Run("tenant key", func(t *testing.T) {
 		base := "http://" + s.http
 		code, tenant := call(t, "POST", base+"/tenants", admin, `{"slug": "keyed", "name": "Keyed"}`)
@@ -702,6 +720,7 @@ func runGuide(t *testing.T, name string, s *server, key string) {
 		"PATH="+strings.Join([]string{filepath.Join(workspace, "bin"), filepath.Dir(grpcurl), os.Getenv("PATH")}, string(os.PathListSeparator)),
 		"GOBIN="+filepath.Join(workspace, "bin"),
 		"FLEXDB_GRPC_ADDR=127.0.0.1:"+ports["50051"], "FLEXDB_HTTP_ADDR=127.0.0.1:"+ports["5000"],
+		"FLEXDB_METRICS_ADDR=127.0.0.1:0", // servers of the guides run side by side
 		"GRPC_ADDR=localhost:"+ports["50051"], "HTTP_ADDR=localhost:"+ports["5000"],
 	)
 	if key != "" {

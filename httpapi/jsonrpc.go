@@ -79,10 +79,12 @@ type jsonRPC struct {
 	conn     *grpc.ClientConn
 	methods  map[string]rpcMethod
 	discover json.RawMessage // the OpenRPC document, answered by rpc.discover
+	// maxBatchBytes bounds the results a batch's response holds: see ServeHTTP.
+	maxBatchBytes int
 }
 
-func newJSONRPC(conn *grpc.ClientConn, discover json.RawMessage) *jsonRPC {
-	return &jsonRPC{conn: conn, methods: rpcMethods(), discover: discover}
+func newJSONRPC(conn *grpc.ClientConn, discover json.RawMessage, maxBatchBytes int64) *jsonRPC {
+	return &jsonRPC{conn: conn, methods: rpcMethods(), discover: discover, maxBatchBytes: int(maxBatchBytes)}
 }
 
 func (j *jsonRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +106,7 @@ func (j *jsonRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if raw[0] != '[' {
-		if resp, ok := j.one(r, raw); ok {
+		if resp, ok := j.one(r, raw, nil); ok {
 			writeJSON(w, http.StatusOK, resp)
 		} else {
 			w.WriteHeader(http.StatusNoContent)
@@ -122,10 +124,22 @@ func (j *jsonRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			errorBody{Code: codeName(codes.ResourceExhausted), Message: "too many calls in one batch"}))
 		return
 	}
+	// The calls run in order while the results so far stay under maxBatchBytes; a result is never
+	// dropped once its call ran (it may have written), so the response can pass the bound by one result,
+	// itself bounded by the message limit. The calls after that do not run: each with an id answers
+	// RESOURCE_EXHAUSTED (-32006) saying so, to be sent again; a notification there does not run either.
 	var out []rpcResponse
+	var refused *rpcError
+	size := 0
 	for _, call := range batch {
-		if resp, ok := j.one(r, call); ok {
+		resp, ok := j.one(r, call, refused)
+		if ok {
 			out = append(out, resp)
+			size += len(resp.Result)
+		}
+		if refused == nil && size >= j.maxBatchBytes {
+			msg := fmt.Sprintf("not run: the batch's results reached the response limit of %d bytes; send this call again, in a smaller batch", j.maxBatchBytes)
+			refused = &rpcError{Code: rpcCodeOf(codes.ResourceExhausted), Message: msg, Data: errorBody{Code: codeName(codes.ResourceExhausted), Message: msg}}
 		}
 	}
 	if len(out) == 0 {
@@ -137,8 +151,9 @@ func (j *jsonRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // one handles one call; ok is false for a notification, which gets no response. Members are read by
 // their exact names (JSON-RPC's are case-sensitive), each on its own, so that the id of a call with
-// other members wrong is still echoed.
-func (j *jsonRPC) one(r *http.Request, raw json.RawMessage) (resp rpcResponse, ok bool) {
+// other members wrong is still echoed. A valid call is answered with refused, without running, when
+// that is set.
+func (j *jsonRPC) one(r *http.Request, raw json.RawMessage, refused *rpcError) (resp rpcResponse, ok bool) {
 	var call map[string]json.RawMessage
 	if raw[0] != '{' || json.Unmarshal(raw, &call) != nil {
 		return fail(null, rpcInvalidRequest, "invalid request: a call is a JSON object", nil), true
@@ -154,6 +169,9 @@ func (j *jsonRPC) one(r *http.Request, raw json.RawMessage) (resp rpcResponse, o
 	method, methodOK := jsonString(call["method"])
 	if !versionOK || version != "2.0" || !methodOK {
 		return fail(id, rpcInvalidRequest, `invalid request: "jsonrpc" must be "2.0" and "method" a string`, nil), true
+	}
+	if refused != nil {
+		return rpcResponse{JSONRPC: "2.0", Error: refused, ID: id}, hasID
 	}
 	result, rerr := j.call(r, method, call["params"])
 	if !hasID {

@@ -5,6 +5,7 @@ package httpapi_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -64,11 +65,16 @@ func TestMetricsCountCallsOfEveryProtocol(t *testing.T) {
 		p.call(t, s, md, []byte(`{"id": "bad"}`), s.admin)
 		p.call(t, s, rpcNamed(t, "ListTenants"), []byte(`{}`), s.admin)
 	}
-	r := s.do(t, http.MethodGet, "/metrics", "", nil)
-	if r.status != http.StatusOK {
-		t.Fatalf("GET /metrics: %d", r.status)
+	resp, err := s.http.Get(s.metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
 	}
-	metrics := string(r.body)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics on the metrics listener: %d %v", resp.StatusCode, err)
+	}
+	metrics := string(body)
 	for _, p := range []string{"grpc", "rest", "jsonrpc"} {
 		for _, tc := range []struct{ method, code string }{
 			{"/dbaas.TenantService/GetTenant", "NotFound"},
@@ -87,6 +93,17 @@ func TestMetricsCountCallsOfEveryProtocol(t *testing.T) {
 	}
 	if !strings.Contains(metrics, "# TYPE flexdb_request_duration_seconds histogram") {
 		t.Errorf("flexdb_request_duration_seconds is not a histogram")
+	}
+}
+
+// The public port serves no metrics: they have a listener of their own (--metrics-addr).
+func TestThePublicPortServesNoMetrics(t *testing.T) {
+	s := start(t, sqlite(t), defaultOptions)
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		r := s.do(t, method, "/metrics", "", nil)
+		if r.status != http.StatusNotFound || strings.Contains(string(r.body), "flexdb_requests_total") {
+			t.Errorf("%s /metrics on the public port: %d %.200s, want 404", method, r.status, r.body)
+		}
 	}
 }
 

@@ -159,7 +159,7 @@ func TestRESTRoutingErrors(t *testing.T) {
 		{http.MethodGet, "/jsonrpc", http.StatusMethodNotAllowed, "UNIMPLEMENTED", "POST"},
 		{http.MethodPost, "/health", http.StatusMethodNotAllowed, "UNIMPLEMENTED", "GET, HEAD"},
 		{http.MethodDelete, "/ready", http.StatusMethodNotAllowed, "UNIMPLEMENTED", "GET, HEAD"},
-		{http.MethodPost, "/metrics", http.StatusMethodNotAllowed, "UNIMPLEMENTED", "GET, HEAD"},
+		{http.MethodGet, "/metrics", http.StatusNotFound, "NOT_FOUND", ""}, // on a listener of its own
 		{http.MethodPut, "/openapi.json", http.StatusMethodNotAllowed, "UNIMPLEMENTED", "GET, HEAD"},
 		{http.MethodGet, "/", http.StatusNotFound, "NOT_FOUND", ""},
 		{http.MethodGet, "/nope", http.StatusNotFound, "NOT_FOUND", ""},

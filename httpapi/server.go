@@ -1,5 +1,6 @@
 // Package httpapi serves flex-db's HTTP port: REST (generated from the proto by grpc-gateway), JSON-RPC
-// 2.0, the OpenAPI document with Swagger UI and ReDoc, health, readiness and metrics. REST and JSON-RPC
+// 2.0, the OpenAPI document with Swagger UI and ReDoc, health and readiness; and, on a listener of its
+// own, the metrics (MetricsHandler). REST and JSON-RPC
 // only translate: they call the gRPC server in-process, so every rule and every piece of middleware is
 // the one gRPC calls meet.
 package httpapi
@@ -24,7 +25,9 @@ import (
 
 // Options tune the HTTP server.
 type Options struct {
-	MaxBodyBytes int64  // larger request bodies get 413; 0 means DefaultMaxBodyBytes
+	// MaxBodyBytes: larger request bodies get 413, and a JSON-RPC batch's results stop there; 0 means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 	CORSOrigins  string // comma-separated; "*" for any; "" for none
 	Log          *slog.Logger
 }
@@ -38,8 +41,8 @@ type Pinger interface {
 }
 
 // NewServer returns the HTTP server of the API; conn reaches the gRPC server (grpcapi.InProcess).
-func NewServer(conn *grpc.ClientConn, db Pinger, reg *prometheus.Registry, opts Options) (*http.Server, error) {
-	h, err := NewHandler(conn, db, reg, opts)
+func NewServer(conn *grpc.ClientConn, db Pinger, opts Options) (*http.Server, error) {
+	h, err := NewHandler(conn, db, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +58,7 @@ func NewServer(conn *grpc.ClientConn, db Pinger, reg *prometheus.Registry, opts 
 }
 
 // NewHandler is NewServer's handler, for tests and embedding.
-func NewHandler(conn *grpc.ClientConn, db Pinger, reg *prometheus.Registry, opts Options) (http.Handler, error) {
+func NewHandler(conn *grpc.ClientConn, db Pinger, opts Options) (http.Handler, error) {
 	rest, err := restHandler(conn)
 	if err != nil {
 		return nil, err
@@ -76,7 +79,7 @@ func NewHandler(conn *grpc.ClientConn, db Pinger, reg *prometheus.Registry, opts
 
 	mux := http.NewServeMux()
 	mux.Handle("/", limit(rest))
-	mux.Handle("/jsonrpc", limit(onlyPost(newJSONRPC(conn, openRPC))))
+	mux.Handle("/jsonrpc", limit(onlyPost(newJSONRPC(conn, openRPC, opts.MaxBodyBytes))))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -89,17 +92,25 @@ func NewHandler(conn *grpc.ClientConn, db Pinger, reg *prometheus.Registry, opts
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openAPI)
 	})
 	// The paths above answer GET alone; another method gets 405 here rather than REST's 404 from "/".
-	for _, path := range []string{"/health", "/ready", "/metrics", "/openapi.json"} {
+	for _, path := range []string{"/health", "/ready", "/openapi.json"} {
 		mux.Handle(path, onlyGet)
 	}
 	docsui.Register(mux, "/openapi.json")
 	return cors(opts.CORSOrigins, gzipped(mux)), nil
+}
+
+// MetricsHandler serves reg's metrics in the Prometheus format at GET /metrics, and nothing else. It
+// belongs on a listener of its own, kept off the public port: the metrics tell call rates, errors and
+// pool sizes to whoever asks, with no authentication.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	return mux
 }
 
 // onlyGet answers a method other than GET (or HEAD) on a path that serves only GET.

@@ -41,13 +41,14 @@ func httpapiOptions(maxBody int64, corsOrigins string) httpapi.Options {
 
 // stack is one running server and the ways to reach it.
 type stack struct {
-	store *sqlstore.Store
-	svc   *service.Service // for fixtures and for counting what is stored; never the thing under test
-	conn  *grpc.ClientConn // a gRPC client over TCP
-	url   string           // the HTTP server's base URL
-	http  *http.Client     // keeps connections alive; gzip only when a test asks for it
-	admin string           // "Bearer <the platform admin key>", which every call sends unless told otherwise
-	h     http.Handler     // the HTTP handler itself, for tests that call it without a network (fuzzing)
+	store   *sqlstore.Store
+	svc     *service.Service // for fixtures and for counting what is stored; never the thing under test
+	conn    *grpc.ClientConn // a gRPC client over TCP
+	url     string           // the HTTP server's base URL
+	metrics string           // the metrics listener's base URL
+	http    *http.Client     // keeps connections alive; gzip only when a test asks for it
+	admin   string           // "Bearer <the platform admin key>", which every call sends unless told otherwise
+	h       http.Handler     // the HTTP handler itself, for tests that call it without a network (fuzzing)
 	// secrets are every API key secret this server has handed out in the test (fixtures and calls
 	// record theirs), the admin key's included, so that a test can look for them where they must not be.
 	secrets *secretList
@@ -97,7 +98,7 @@ func startStack(t testing.TB, cfg sqlstore.Config, opts flexdbtest.Options) *sta
 	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 	client.Transport.(*http.Transport).DisableCompression = true
 	client.Timeout = 30 * time.Second
-	return &stack{store: srv.Store, svc: srv.Service, conn: srv.Conn, url: srv.HTTP.URL, http: client,
+	return &stack{store: srv.Store, svc: srv.Service, conn: srv.Conn, url: srv.HTTP.URL, metrics: srv.Metrics.URL, http: client,
 		admin: "Bearer " + srv.AdminKey, h: srv.Handler, secrets: secrets}
 }
 

@@ -21,6 +21,9 @@ type Limits struct {
 	DescriptionChars int
 	EmailChars       int
 	Document         jsondoc.Limits // node and relationship data, node type schemas
+	// PageBytes bounds the documents a list page carries, by their stored sizes (at least one item
+	// still comes), so that a page of large documents stays within the response limit; 0: no bound.
+	PageBytes int
 }
 
 // DefaultLimits are DESIGN.md's.
@@ -29,6 +32,7 @@ var DefaultLimits = Limits{
 	DescriptionChars: 2000,
 	EmailChars:       254,
 	Document:         jsondoc.Limits{MaxBytes: 1 << 20, MaxDepth: 64},
+	PageBytes:        1 << 20, // half the default message limit (2 MiB): room for the other fields and JSON escaping
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)

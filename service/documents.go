@@ -83,7 +83,7 @@ func (s *Service) ListNodeTypes(ctx context.Context, tenantID string, p PageRequ
 	if err := c.err(); err != nil {
 		return flexdb.Page[flexdb.NodeType]{}, err
 	}
-	return list(p, func(nt flexdb.NodeType) string { return nt.ID }, func(q ListQuery) ([]flexdb.NodeType, int, error) {
+	return list(s.lim.PageBytes, p, func(nt flexdb.NodeType) string { return nt.ID }, func(q ListQuery) ([]flexdb.NodeType, int, error) {
 		return s.store.ListNodeTypes(ctx, tenantID, q)
 	}, "node_types", tenantID)
 }
@@ -218,7 +218,7 @@ func (s *Service) ListNodes(ctx context.Context, tenantID string, f NodeFilter, 
 	if err := c.err(); err != nil {
 		return flexdb.Page[flexdb.Node]{}, err
 	}
-	return list(p, func(n flexdb.Node) string { return n.ID }, func(q ListQuery) ([]flexdb.Node, int, error) {
+	return list(s.lim.PageBytes, p, func(n flexdb.Node) string { return n.ID }, func(q ListQuery) ([]flexdb.Node, int, error) {
 		return s.store.ListNodes(ctx, tenantID, f, q)
 	}, "nodes", tenantID, f.NodeTypeID)
 }
@@ -289,7 +289,7 @@ func (s *Service) ListRelationships(ctx context.Context, tenantID string, f Rela
 	if err := c.err(); err != nil {
 		return flexdb.Page[flexdb.Relationship]{}, err
 	}
-	return list(p, func(r flexdb.Relationship) string { return r.ID }, func(q ListQuery) ([]flexdb.Relationship, int, error) {
+	return list(s.lim.PageBytes, p, func(r flexdb.Relationship) string { return r.ID }, func(q ListQuery) ([]flexdb.Relationship, int, error) {
 		return s.store.ListRelationships(ctx, tenantID, f, q)
 	}, "relationships", tenantID, f.SourceNodeID, f.TargetNodeID, f.Type)
 }

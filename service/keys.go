@@ -48,7 +48,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, tenantID string, p PageReques
 	if err := c.err(); err != nil {
 		return flexdb.Page[flexdb.APIKey]{}, err
 	}
-	return list(p, func(k flexdb.APIKey) string { return k.ID }, func(q ListQuery) ([]flexdb.APIKey, int, error) {
+	return list(s.lim.PageBytes, p, func(k flexdb.APIKey) string { return k.ID }, func(q ListQuery) ([]flexdb.APIKey, int, error) {
 		return s.store.ListAPIKeys(ctx, tenantID, q)
 	}, "api_keys", tenantID)
 }

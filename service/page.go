@@ -83,18 +83,51 @@ func listQuery(p PageRequest, key string) (ListQuery, int, error) {
 	return q, size, nil
 }
 
-// pageOf cuts the store's answer to the page size and makes the next token.
-func pageOf[T any](items []T, total, size int, key string, idOf func(T) string) flexdb.Page[T] {
+// pageOf cuts the store's answer to the page size, and to maxBytes of documents (see fits), and makes
+// the next token.
+func pageOf[T any](items []T, total, size, maxBytes int, key string, idOf func(T) string) flexdb.Page[T] {
 	p := flexdb.Page[T]{Items: items, Total: total}
-	if len(items) > size {
-		p.Items = items[:size]
-		p.NextToken = encodeToken(key, idOf(items[size-1]))
+	if n := fits(items[:min(size, len(items))], maxBytes); n < len(items) {
+		p.Items = items[:n]
+		p.NextToken = encodeToken(key, idOf(items[n-1]))
 	}
 	return p
 }
 
+// fits is how many of items, from the first, a page carries: as many as keep the documents' stored
+// sizes (storedBytes) within maxBytes, and at least one, since a page that stops short still has to
+// move on (a single document is bounded by the document limit). The page after goes on from there,
+// so a list of large documents comes in more, smaller pages, with nothing skipped. 0: no byte bound.
+func fits[T any](items []T, maxBytes int) int {
+	if maxBytes <= 0 {
+		return len(items)
+	}
+	total := 0
+	for i, item := range items {
+		total += storedBytes(item)
+		if total > maxBytes && i > 0 {
+			return i
+		}
+	}
+	return len(items)
+}
+
+// storedBytes is what an item adds to a page beyond its fixed fields: its documents and free text.
+func storedBytes(item any) int {
+	switch v := item.(type) {
+	case flexdb.Node:
+		return len(v.Data)
+	case flexdb.Relationship:
+		return len(v.Data) + len(v.Type)
+	case flexdb.NodeType:
+		return len(v.Schema) + len(v.Description) + len(v.Name)
+	}
+	return 0 // tenants, users, memberships, keys: small fixed fields, bounded by the page size
+}
+
 // list runs one paged store query; scope and filters identify the query that tokens are bound to.
-func list[T any](p PageRequest, idOf func(T) string, fetch func(ListQuery) ([]T, int, error), scope ...string) (flexdb.Page[T], error) {
+// A page holds at most maxBytes of documents (Limits.PageBytes).
+func list[T any](maxBytes int, p PageRequest, idOf func(T) string, fetch func(ListQuery) ([]T, int, error), scope ...string) (flexdb.Page[T], error) {
 	key := queryKey(scope...)
 	q, size, err := listQuery(p, key)
 	if err != nil {
@@ -104,5 +137,5 @@ func list[T any](p PageRequest, idOf func(T) string, fetch func(ListQuery) ([]T,
 	if err != nil {
 		return flexdb.Page[T]{}, err
 	}
-	return pageOf(items, total, size, key, idOf), nil
+	return pageOf(items, total, size, maxBytes, key, idOf), nil
 }

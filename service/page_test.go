@@ -110,7 +110,7 @@ func TestListWalksEveryItemOnce(t *testing.T) {
 		if pages > 5 {
 			t.Fatal("no last page")
 		}
-		page, err := list(p, func(id string) string { return id }, fetch, "nodes", tenantA, "")
+		page, err := list(0, p, func(id string) string { return id }, fetch, "nodes", tenantA, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,3 +231,61 @@ func TestPageTokenIsBoundToItsQuery(t *testing.T) {
 
 // nodeID is a canonical UUID that sorts by i.
 func nodeID(i int) string { return fmt.Sprintf("0190f0a0-7b7c-7d1e-8f00-%012x", i) }
+
+// A page stops before the document that would take its documents past the byte bound, and still holds
+// one item at least; the pages after go on from there, so every item comes once, in order.
+func TestPagesStopAtTheirByteBound(t *testing.T) {
+	cases := []struct {
+		name     string
+		sizes    []int // each node's stored data size, in list order
+		pageSize int32
+		maxBytes int
+		pages    []int
+	}{
+		{"documents within the bound fill the page", []int{100, 100, 100}, 10, 1000, []int{3}},
+		{"a page stops before the document that would pass the bound", []int{400, 400, 400}, 10, 1000, []int{2, 1}},
+		{"documents exactly at the bound fit", []int{500, 500, 1}, 10, 1000, []int{2, 1}},
+		{"a document larger than the bound still comes, alone", []int{2000, 10, 10}, 10, 1000, []int{1, 2}},
+		{"every document larger than the bound: one a page", []int{2000, 2000, 2000}, 10, 1000, []int{1, 1, 1}},
+		{"the page size still applies", []int{1, 1, 1, 1, 1}, 2, 1000, []int{2, 2, 1}},
+		{"no bound", []int{2000, 2000, 2000}, 10, 0, []int{3}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			all := make([]flexdb.Node, len(tc.sizes))
+			for i, n := range tc.sizes {
+				all[i] = flexdb.Node{ID: nodeID(i + 1), Data: strings.Repeat("x", n)}
+			}
+			fetch := func(q ListQuery) ([]flexdb.Node, int, error) {
+				i := sort.Search(len(all), func(i int) bool { return all[i].ID > q.After })
+				return all[i:min(len(all), i+q.Limit)], len(all), nil
+			}
+			var pages []int
+			var seen []string
+			p := PageRequest{Size: tc.pageSize}
+			for range len(all) + 1 {
+				page, err := list(tc.maxBytes, p, func(n flexdb.Node) string { return n.ID }, fetch, "nodes")
+				if err != nil {
+					t.Fatal(err)
+				}
+				pages = append(pages, len(page.Items))
+				for _, n := range page.Items {
+					seen = append(seen, n.ID)
+				}
+				if p.Token = page.NextToken; p.Token == "" {
+					break
+				}
+			}
+			if !reflect.DeepEqual(pages, tc.pages) {
+				t.Errorf("pages of %v items, want %v", pages, tc.pages)
+			}
+			var want []string
+			for _, n := range all {
+				want = append(want, n.ID)
+			}
+			if !reflect.DeepEqual(seen, want) {
+				t.Errorf("items %v, want %v", seen, want)
+			}
+		})
+	}
+}

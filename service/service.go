@@ -93,7 +93,7 @@ func (s *Service) ListTenants(ctx context.Context, p PageRequest) (flexdb.Page[f
 	if err := s.check(ctx, "ListTenants").err(); err != nil {
 		return flexdb.Page[flexdb.Tenant]{}, err
 	}
-	return list(p, func(t flexdb.Tenant) string { return t.ID }, func(q ListQuery) ([]flexdb.Tenant, int, error) {
+	return list(s.lim.PageBytes, p, func(t flexdb.Tenant) string { return t.ID }, func(q ListQuery) ([]flexdb.Tenant, int, error) {
 		return s.store.ListTenants(ctx, q)
 	}, "tenants")
 }
@@ -151,7 +151,7 @@ func (s *Service) ListUsers(ctx context.Context, p PageRequest) (flexdb.Page[fle
 	if err := s.check(ctx, "ListUsers").err(); err != nil {
 		return flexdb.Page[flexdb.User]{}, err
 	}
-	return list(p, func(u flexdb.User) string { return u.ID }, func(q ListQuery) ([]flexdb.User, int, error) {
+	return list(s.lim.PageBytes, p, func(u flexdb.User) string { return u.ID }, func(q ListQuery) ([]flexdb.User, int, error) {
 		return s.store.ListUsers(ctx, q)
 	}, "users")
 }
@@ -209,7 +209,7 @@ func (s *Service) ListTenantUsers(ctx context.Context, tenantID string, p PageRe
 	if err := c.err(); err != nil {
 		return flexdb.Page[flexdb.Membership]{}, err
 	}
-	return list(p, func(m flexdb.Membership) string { return m.UserID }, func(q ListQuery) ([]flexdb.Membership, int, error) {
+	return list(s.lim.PageBytes, p, func(m flexdb.Membership) string { return m.UserID }, func(q ListQuery) ([]flexdb.Membership, int, error) {
 		return s.store.ListMembers(ctx, tenantID, q)
 	}, "tenant_users", tenantID)
 }

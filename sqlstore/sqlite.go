@@ -107,7 +107,7 @@ type sqlQuerier struct{ c sqlConn }
 func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	res, err := q.c.ExecContext(ctx, query, timeArgs(args)...)
 	if err != nil {
-		return 0, err
+		return 0, ended(ctx, err)
 	}
 	return res.RowsAffected()
 }
@@ -115,13 +115,13 @@ func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64,
 func (q sqlQuerier) Query(ctx context.Context, query string, args ...any) (rows, error) {
 	r, err := q.c.QueryContext(ctx, query, timeArgs(args)...)
 	if err != nil {
-		return nil, err
+		return nil, ended(ctx, err)
 	}
-	return sqlRows{r}, nil
+	return sqlRows{r, ctx}, nil
 }
 
 func (q sqlQuerier) QueryRow(ctx context.Context, query string, args ...any) row {
-	return sqlRow{q.c.QueryRowContext(ctx, query, timeArgs(args)...)}
+	return sqlRow{q.c.QueryRowContext(ctx, query, timeArgs(args)...), ctx}
 }
 
 func timeArgs(args []any) []any {
@@ -133,14 +133,22 @@ func timeArgs(args []any) []any {
 	return args
 }
 
-type sqlRows struct{ *sql.Rows }
+// sqlRows and sqlRow report an interrupted statement as its call's end, as the queriers do.
+type sqlRows struct {
+	*sql.Rows
+	ctx context.Context
+}
 
 func (r sqlRows) Close()                 { r.Rows.Close() }
-func (r sqlRows) Scan(dest ...any) error { return scanTimes(r.Rows.Scan, dest) }
+func (r sqlRows) Scan(dest ...any) error { return ended(r.ctx, scanTimes(r.Rows.Scan, dest)) }
+func (r sqlRows) Err() error             { return ended(r.ctx, r.Rows.Err()) }
 
-type sqlRow struct{ *sql.Row }
+type sqlRow struct {
+	*sql.Row
+	ctx context.Context
+}
 
-func (r sqlRow) Scan(dest ...any) error { return scanTimes(r.Row.Scan, dest) }
+func (r sqlRow) Scan(dest ...any) error { return ended(r.ctx, scanTimes(r.Row.Scan, dest)) }
 
 // scanTimes scans text into every *time.Time (and nullable **time.Time) destination and parses it.
 func scanTimes(scan func(...any) error, dest []any) error {

@@ -10,9 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"io/fs"
-	"net"
 	"strings"
 	"time"
 
@@ -109,16 +107,28 @@ func fault(err error, what string) error {
 	if errors.As(err, &fe) {
 		return err
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &flexdb.Error{Code: flexdb.Unavailable, Message: what + ": " + err.Error(), Cause: err}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return &flexdb.Error{Code: flexdb.DeadlineExceeded, Message: what + ": the call's deadline passed", Cause: err}
+	case errors.Is(err, context.Canceled):
+		return &flexdb.Error{Code: flexdb.Canceled, Message: what + ": the call was cancelled", Cause: err}
 	}
 	// A database that cannot be reached, or that dropped the connection, is a condition to retry, not a
 	// fault of the call: say so (UNAVAILABLE, 503) without the network details.
-	var netErr net.Error
-	if errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if lostConnection(err) {
 		return &flexdb.Error{Code: flexdb.Unavailable, Message: what + ": the database is unavailable; try again", Cause: err}
 	}
 	return flexdb.Wrap(err, what+" failed")
+}
+
+// ended gives the error of a statement whose call's context ended as that end (deadline or cancel),
+// whatever the driver made of it: PostgreSQL answers a cancelled statement with 57014, SQLite with
+// "interrupted".
+func ended(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil || errors.Is(err, ctx.Err()) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ctx.Err(), err)
 }
 
 func notFound(format string, args ...any) error {

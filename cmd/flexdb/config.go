@@ -16,10 +16,12 @@ import (
 type config struct {
 	GRPCAddr         string
 	HTTPAddr         string
+	MetricsAddr      string
 	DataDir          string
 	DatabaseURL      string
 	DBMaxConns       int
 	ShutdownGrace    time.Duration
+	CallTimeout      time.Duration
 	LogLevel         string
 	LogFormat        string
 	MaxDocumentBytes int
@@ -109,16 +111,18 @@ func durationSetting(p *time.Duration, flagName, env string, def time.Duration, 
 func (c *config) settings() []setting {
 	return []setting{
 		stringSetting(&c.GRPCAddr, "grpc-addr", "FLEXDB_GRPC_ADDR", ":50051", "gRPC listen address"),
-		stringSetting(&c.HTTPAddr, "http-addr", "FLEXDB_HTTP_ADDR", ":5000", "HTTP listen address (REST, JSON-RPC, docs, health, metrics)"),
+		stringSetting(&c.HTTPAddr, "http-addr", "FLEXDB_HTTP_ADDR", ":5000", "HTTP listen address (REST, JSON-RPC, docs, health)"),
+		stringSetting(&c.MetricsAddr, "metrics-addr", "FLEXDB_METRICS_ADDR", "127.0.0.1:9090", "Prometheus metrics listen address (GET /metrics), kept off the HTTP port; empty for none"),
 		stringSetting(&c.DataDir, "data-dir", "FLEXDB_DATA_DIR", "./data", "directory of the embedded SQLite database, used when no database URL is set"),
 		stringSetting(&c.DatabaseURL, "database-url", "FLEXDB_DATABASE_URL", "", "PostgreSQL URL (postgres://user@host:5432/db); empty means embedded SQLite"),
 		intSetting(&c.DBMaxConns, "db-max-conns", "FLEXDB_DB_MAX_CONNS", 32, "PostgreSQL connection pool size"),
 		durationSetting(&c.ShutdownGrace, "shutdown-grace", "FLEXDB_SHUTDOWN_GRACE", 15*time.Second, "how long SIGINT/SIGTERM waits for calls in flight before closing"),
+		durationSetting(&c.CallTimeout, "call-timeout", "FLEXDB_CALL_TIMEOUT", 30*time.Second, "longest a call may run (a client's shorter deadline wins); past it its database work is cancelled and it answers DEADLINE_EXCEEDED"),
 		stringSetting(&c.LogLevel, "log-level", "FLEXDB_LOG_LEVEL", "info", "debug, info, warn or error"),
 		stringSetting(&c.LogFormat, "log-format", "FLEXDB_LOG_FORMAT", "json", "json or text"),
 		intSetting(&c.MaxDocumentBytes, "max-document-bytes", "FLEXDB_MAX_DOCUMENT_BYTES", 1<<20, "largest JSON document (node data, relationship data, schema)"),
 		intSetting(&c.MaxDocumentDepth, "max-document-depth", "FLEXDB_MAX_DOCUMENT_DEPTH", 64, "deepest nesting of a JSON document"),
-		intSetting(&c.MaxBodyBytes, "max-body-bytes", "FLEXDB_MAX_BODY_BYTES", 2<<20, "largest request: HTTP body or gRPC message"),
+		intSetting(&c.MaxBodyBytes, "max-body-bytes", "FLEXDB_MAX_BODY_BYTES", 2<<20, "largest message: an HTTP request body or a gRPC message either way; a list page carries at most half of it in documents (at least one item), a JSON-RPC batch's results about all of it"),
 		stringSetting(&c.CORSOrigins, "cors-origins", "FLEXDB_CORS_ORIGINS", "", "comma-separated origins allowed by CORS; * for any; empty for none"),
 		boolSetting(&c.Dev, "dev", "FLEXDB_DEV", "development mode: authentication OFF, every caller is platform admin; listens on loopback only"),
 		stringSetting(&c.AdminKey, "admin-key", "FLEXDB_ADMIN_KEY", "", "platform admin key (make one with flexdb keygen); when empty, one is generated on first start into <data-dir>/admin.key"),
@@ -158,8 +162,12 @@ func (c *config) validate() error {
 	switch {
 	case c.DBMaxConns < 1:
 		return fmt.Errorf("db-max-conns must be at least 1")
+	case c.CallTimeout <= 0:
+		return fmt.Errorf("call-timeout must be positive")
 	case c.MaxDocumentBytes < 1 || c.MaxDocumentDepth < 1 || c.MaxBodyBytes < 1:
 		return fmt.Errorf("max-document-bytes, max-document-depth and max-body-bytes must be positive")
+	case c.MaxBodyBytes <= c.MaxDocumentBytes:
+		return fmt.Errorf("max-body-bytes must be larger than max-document-bytes: a document travels in one message with the other fields")
 	case c.LogFormat != "json" && c.LogFormat != "text":
 		return fmt.Errorf("log-format must be json or text")
 	case c.RateLimit < 0 || c.RateBurst < 1 || c.MaxStreams < 1:
@@ -175,6 +183,11 @@ func (c *config) validate() error {
 		}
 		if c.HTTPAddr, err = loopbackOnly(c.HTTPAddr); err != nil {
 			return fmt.Errorf("http-addr: %w", err)
+		}
+		if c.MetricsAddr != "" {
+			if c.MetricsAddr, err = loopbackOnly(c.MetricsAddr); err != nil {
+				return fmt.Errorf("metrics-addr: %w", err)
+			}
 		}
 	}
 	return nil

@@ -19,8 +19,15 @@ func TestConfig(t *testing.T) {
 	}{
 		{name: "defaults", check: func(c *config) bool {
 			return c.GRPCAddr == ":50051" && c.HTTPAddr == ":5000" && c.DataDir == "./data" && c.DatabaseURL == "" &&
-				c.ShutdownGrace == 15*time.Second && c.MaxDocumentBytes == 1<<20 && c.MaxDocumentDepth == 64 && !c.Dev
+				c.ShutdownGrace == 15*time.Second && c.MaxDocumentBytes == 1<<20 && c.MaxDocumentDepth == 64 && !c.Dev &&
+				c.CallTimeout == 30*time.Second && c.MetricsAddr == "127.0.0.1:9090"
 		}},
+		{name: "a message limit a document does not fit", args: []string{"--max-body-bytes", "1048576"}, wantErr: "max-body-bytes"},
+		{name: "no metrics listener", args: []string{"--metrics-addr="}, check: func(c *config) bool { return c.MetricsAddr == "" }},
+		{name: "development mode refuses public metrics", args: []string{"--dev", "--metrics-addr", "0.0.0.0:9090"}, wantErr: "metrics-addr"},
+		{name: "the call timeout from its variable", vars: map[string]string{"FLEXDB_CALL_TIMEOUT": "2s"},
+			check: func(c *config) bool { return c.CallTimeout == 2*time.Second }},
+		{name: "a call timeout of nothing", args: []string{"--call-timeout", "0s"}, wantErr: "call-timeout"},
 		{name: "a variable sets a default", vars: map[string]string{"FLEXDB_GRPC_ADDR": ":6000", "FLEXDB_DB_MAX_CONNS": "7"},
 			check: func(c *config) bool { return c.GRPCAddr == ":6000" && c.DBMaxConns == 7 }},
 		{name: "a flag wins over its variable", args: []string{"--grpc-addr", ":7000"}, vars: map[string]string{"FLEXDB_GRPC_ADDR": ":6000"},

@@ -1,5 +1,5 @@
 // Command flexdb is the flex-db server: `flexdb serve` serves gRPC and HTTP (REST, JSON-RPC, docs,
-// health, metrics) over embedded SQLite or PostgreSQL; `flexdb migrate` brings the schema up to date.
+// health), and metrics on a port of their own, over embedded SQLite or PostgreSQL; `flexdb migrate` brings the schema up to date.
 //
 // Wiring, top to bottom: config (config.go) -> store (sqlstore) -> rules (service) -> gRPC (grpcapi)
 // -> HTTP adapters in front of gRPC (httpapi).
@@ -172,6 +172,9 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*sqlstore.St
 func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi.Options, log *slog.Logger) error {
 	lim := service.DefaultLimits
 	lim.Document = jsondoc.Limits{MaxBytes: cfg.MaxDocumentBytes, MaxDepth: cfg.MaxDocumentDepth}
+	// A page's documents fill at most half a message, leaving the rest for the other fields and JSON's
+	// escaping; at least one item still comes, and a document fits a message (validate).
+	lim.PageBytes = cfg.MaxBodyBytes / 2
 	svc := service.New(store, lim)
 
 	reg := prometheus.NewRegistry()
@@ -179,7 +182,9 @@ func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi
 	opts.Metrics = reg
 	opts.RatePerSecond, opts.RateBurst = cfg.RateLimit, cfg.RateBurst
 	opts.MaxConcurrentStreams = uint32(cfg.MaxStreams)
-	opts.MaxRecvBytes = cfg.MaxBodyBytes // one request limit for every protocol
+	opts.MaxRecvBytes = cfg.MaxBodyBytes // one message limit for every protocol, both ways
+	opts.MaxSendBytes = cfg.MaxBodyBytes
+	opts.CallTimeout = cfg.CallTimeout
 	grpcServer, health := grpcapi.NewServer(svc, log, opts)
 
 	grpcLis, httpLis, err := listen(cfg)
@@ -191,17 +196,33 @@ func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi
 		return err
 	}
 	defer inproc.Close()
-	httpServer, err := httpapi.NewServer(inproc.Conn, store, reg, httpapi.Options{
+	httpServer, err := httpapi.NewServer(inproc.Conn, store, httpapi.Options{
 		MaxBodyBytes: int64(cfg.MaxBodyBytes), CORSOrigins: cfg.CORSOrigins, Log: log,
 	})
 	if err != nil {
 		return err
 	}
 
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- grpcServer.Serve(grpcLis) }()
 	go func() { errc <- httpServer.Serve(httpLis) }()
-	log.Info("serving", "grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String())
+	serving := []any{"grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String()}
+	if cfg.MetricsAddr != "" {
+		// Metrics on a port of their own, loopback by default: they are for the operator's scraper, not
+		// for the public port's callers.
+		metricsLis, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			grpcLis.Close()
+			httpLis.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		metrics := &http.Server{Handler: httpapi.MetricsHandler(reg), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		defer metrics.Close() // scraped until the calls have drained
+		go func() { errc <- metrics.Serve(metricsLis) }()
+		serving = append(serving, "metrics", metricsLis.Addr().String())
+	}
+	log.Info("serving", serving...)
 
 	var failed error
 	select {
