@@ -103,7 +103,7 @@ func TestLargeDocumentsComeInSmallerPages(t *testing.T) {
 
 // A JSON-RPC batch runs its calls while their results stay under the message limit: two results near
 // 1 MiB reach it, so the calls after them do not run (the create among them creates nothing) and each
-// answers -32006 saying so.
+// answers -32010 (too large) saying so.
 func TestJSONRPCBatchStopsAtTheResponseLimit(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.Name, func(t *testing.T) {
@@ -128,8 +128,8 @@ func TestJSONRPCBatchStopsAtTheResponseLimit(t *testing.T) {
 				if ran != (reply.Error == nil) {
 					t.Errorf("call %s: error %+v, want it to have run: %v", reply.ID, reply.Error, ran)
 				}
-				if !ran && (reply.Error.Code != -32006 || reply.Error.Data.Code != "RESOURCE_EXHAUSTED" || !strings.Contains(reply.Error.Message, "not run")) {
-					t.Errorf("call %s: %+v, want -32006 RESOURCE_EXHAUSTED saying it did not run", reply.ID, reply.Error)
+				if !ran && (reply.Error.Code != -32010 || reply.Error.Data.Code != "RESOURCE_EXHAUSTED" || !strings.Contains(reply.Error.Message, "not run")) {
+					t.Errorf("call %s: %+v, want -32010 RESOURCE_EXHAUSTED saying it did not run", reply.ID, reply.Error)
 				}
 			}
 			if page, err := s.svc.ListNodes(asAdmin(), x.ID, service.NodeFilter{}, service.PageRequest{Size: 1}); err != nil || page.Total != 1 {

@@ -127,7 +127,7 @@ func (j *jsonRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The calls run in order while the results so far stay under maxBatchBytes; a result is never
 	// dropped once its call ran (it may have written), so the response can pass the bound by one result,
 	// itself bounded by the message limit. The calls after that do not run: each with an id answers
-	// RESOURCE_EXHAUSTED (-32006) saying so, to be sent again; a notification there does not run either.
+	// too large (-32010) saying so, to be sent again; a notification there does not run either.
 	var out []rpcResponse
 	var refused *rpcError
 	size := 0
@@ -139,7 +139,7 @@ func (j *jsonRPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if refused == nil && size >= j.maxBatchBytes {
 			msg := fmt.Sprintf("not run: the batch's results reached the response limit of %d bytes; send this call again, in a smaller batch", j.maxBatchBytes)
-			refused = &rpcError{Code: rpcCodeOf(codes.ResourceExhausted), Message: msg, Data: errorBody{Code: codeName(codes.ResourceExhausted), Message: msg}}
+			refused = &rpcError{Code: rpcTooLarge, Message: msg, Data: errorBody{Code: codeName(codes.ResourceExhausted), Message: msg}}
 		}
 	}
 	if len(out) == 0 {

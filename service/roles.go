@@ -77,7 +77,7 @@ func (s *Service) ListRoles(ctx context.Context, tenantID string, p PageRequest)
 	if err := c.err(); err != nil {
 		return flexdb.Page[flexdb.Role]{}, err
 	}
-	return list(p, func(r flexdb.Role) string { return r.ID }, func(q ListQuery) ([]flexdb.Role, int, error) {
+	return list(s.lim.PageBytes, p, func(r flexdb.Role) string { return r.ID }, func(q ListQuery) ([]flexdb.Role, int, error) {
 		return s.store.ListRoles(ctx, tenantID, q)
 	}, "roles", tenantID)
 }
