@@ -65,6 +65,11 @@ func TestOpenAPIDocumentIsValidOpenAPI31(t *testing.T) {
 		if op.Summary == "" || op.OperationId == "" {
 			t.Errorf("%s %s has no summary or operationId", method, path)
 		}
+		for _, p := range op.Parameters {
+			if strings.HasPrefix(p.Name, "pagination.") {
+				t.Errorf("%s %s: query parameter %s: the contract calls it %s", method, path, p.Name, strings.TrimPrefix(p.Name, "pagination."))
+			}
+		}
 		for code, resp := range op.Responses.Codes.FromOldest() {
 			if code[0] != '4' && code[0] != '5' || path == "/ready" {
 				continue
