@@ -108,8 +108,8 @@ func completeOperation(op map[string]any, md protoreflect.MethodDescriptor) {
 		responses[strconv.Itoa(success)] = responses["200"]
 		delete(responses, "200")
 	}
-	for status, codes := range errorStatuses(md, body != "") {
-		responses[strconv.Itoa(status)] = errorResponse(codes)
+	for status, reasons := range errorStatuses(md, body != "") {
+		responses[strconv.Itoa(status)] = errorResponse(reasons)
 	}
 }
 
@@ -174,8 +174,12 @@ func errorStatuses(md protoreflect.MethodDescriptor, hasBody bool) map[int][]str
 		if c == codes.NotFound && !namesAnID(md.Input()) {
 			continue // nothing to be found missing
 		}
+		reason := codeName(c)
+		if m := codeMeaning[c]; m != "" {
+			reason += ": " + m
+		}
 		s := httpStatusOf(c)
-		out[s] = append(out[s], codeName(c)+": "+codeMeaning[c])
+		out[s] = append(out[s], reason)
 	}
 	if hasBody {
 		for s, why := range bodyStatuses {
