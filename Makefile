@@ -43,18 +43,23 @@ generate: proto
 	bash docsui/sync-assets.sh
 
 # OUT is where the proto's generated files go: the tree itself, or (check-generated) a scratch copy.
+# protoc-gen-connect-openapi writes OpenAPI 3.1 from the google.api.http rules and the proto's comments;
+# openapigen (httpapi.BuildOpenAPI) adds what the proto does not say, into the served httpapi/openapi.json.
 OUT ?= .
 # grpcapi/dbaas.protoset is the proto's descriptors with their comments (source info), which the
 # generated Go code drops; server reflection serves it, so that grpcurl describe shows the comments.
+OPENAPI_OPT := only-googleapi-http,with-proto-names,short-service-tags,short-operation-ids,format=json,path=openapi.json
 proto: tools
 	mkdir -p $(OUT)/httpapi $(OUT)/grpcapi
+	@plugin=$$(mktemp -d) && trap 'rm -rf $$plugin' EXIT && \
 	PATH=$(BIN):$$PATH protoc -I proto -I $(PROTOC_INCLUDE) \
 		--include_source_info --descriptor_set_out=$(OUT)/grpcapi/dbaas.protoset \
 		--go_out=$(OUT) --go_opt=module=github.com/flexdb/flexdb \
 		--go-grpc_out=$(OUT) --go-grpc_opt=module=github.com/flexdb/flexdb \
 		--grpc-gateway_out=$(OUT) --grpc-gateway_opt=module=github.com/flexdb/flexdb \
-		--openapiv2_out=$(OUT)/httpapi --openapiv2_opt=allow_merge=true,merge_file_name=openapi,json_names_for_fields=false,disable_default_errors=true \
-		proto/dbaas/dbaas.proto
+		--connect-openapi_out=$$plugin --connect-openapi_opt=$(OPENAPI_OPT) \
+		proto/dbaas/dbaas.proto && \
+	go run ./httpapi/openapigen $$plugin/openapi.json $(OUT)/httpapi/openapi.json
 
 # go vet and staticcheck (its version pinned in go.mod) over everything.
 lint:
@@ -65,7 +70,7 @@ lint:
 check-generated:
 	@scratch=$$(mktemp -d) && trap 'rm -rf $$scratch' EXIT && \
 	$(MAKE) -s proto OUT=$$scratch && \
-	diff -r $$scratch/api api && diff $$scratch/httpapi/openapi.swagger.json httpapi/openapi.swagger.json && \
+	diff -r $$scratch/api api && diff $$scratch/httpapi/openapi.json httpapi/openapi.json && \
 	cmp $$scratch/grpcapi/dbaas.protoset grpcapi/dbaas.protoset && \
 	echo "generated code is current"
 

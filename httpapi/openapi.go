@@ -4,88 +4,317 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/flexdb/flexdb/service"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// openAPISource is generated from the proto by protoc-gen-openapiv2 (make generate).
+// openAPIDocument is served at GET /openapi.json as it is: BuildOpenAPI's output, made at generation
+// time (make generate) and committed.
 //
-//go:embed openapi.swagger.json
-var openAPISource []byte
+//go:embed openapi.json
+var openAPIDocument []byte
 
-// openAPIDocument is the generated document with what the generator cannot know: the JSON-RPC endpoint,
-// the operational endpoints, and page_size / page_token under the short names the original used.
-func openAPIDocument(methods map[string]rpcMethod) ([]byte, error) {
+// BuildOpenAPI completes the OpenAPI 3.1 document protoc-gen-connect-openapi makes from the proto's
+// google.api.http rules and comments with what the proto does not say: each operation's summary (the
+// first sentence of its comment), its success status (restConventions), the errors it can answer and
+// their body (errorBody), the paths this port serves itself (ownRoutes), and bearer authentication.
+// make proto runs it (through ./httpapi/openapigen); nothing else changes the document.
+func BuildOpenAPI(generated []byte) ([]byte, error) {
 	var doc map[string]any
-	if err := json.Unmarshal(openAPISource, &doc); err != nil {
+	if err := json.Unmarshal(generated, &doc); err != nil {
 		return nil, fmt.Errorf("generated OpenAPI document: %w", err)
 	}
 	doc["info"] = map[string]any{
 		"title":   "flex-db",
 		"version": "1.0",
 		"description": "Multi-tenant document and graph database. Every call is served alike over REST (below), " +
-			"JSON-RPC 2.0 (POST /jsonrpc; rpc.discover returns the OpenRPC document) and gRPC (port 50051, package dbaas, reflection on).",
+			"JSON-RPC 2.0 (POST /jsonrpc; rpc.discover returns the OpenRPC document) and gRPC (port 50051, package dbaas, " +
+			"reflection on). With authentication on, every call but the operational ones carries `Authorization: Bearer <key>`.",
 	}
 	paths, _ := doc["paths"].(map[string]any)
-	for _, p := range paths {
-		for verb, op := range p.(map[string]any) {
-			// REST answers 201 to a create and 204 to a delete (restConventions); say so.
-			if responses, ok := op.(map[string]any)["responses"].(map[string]any); ok {
-				switch ok200 := responses["200"]; verb {
-				case "post":
-					delete(responses, "200")
-					responses["201"] = ok200
-				case "delete":
-					delete(responses, "200")
-					responses["204"] = map[string]any{"description": "Deleted; no body."}
-				}
+	rules := restRules()
+	for path, item := range paths {
+		for verb, op := range item.(map[string]any) {
+			md, ok := rules[strings.ToUpper(verb)+" "+path]
+			if !ok {
+				return nil, fmt.Errorf("generated operation %s %s has no google.api.http rule", verb, path)
 			}
-			params, _ := op.(map[string]any)["parameters"].([]any)
-			for _, prm := range params {
-				prm := prm.(map[string]any)
-				if name, _ := prm["name"].(string); strings.HasPrefix(name, "pagination.") {
-					prm["name"] = strings.TrimPrefix(name, "pagination.")
-				}
-			}
+			completeOperation(op.(map[string]any), md)
 		}
 	}
-	names := make([]string, 0, len(methods))
+	for _, r := range ownRoutes() {
+		item, _ := paths[r.path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[r.path] = item
+		}
+		item[strings.ToLower(r.method)] = r.op
+	}
+	tags, _ := doc["tags"].([]any)
+	doc["tags"] = append(tags, map[string]any{"name": "JSON-RPC"}, map[string]any{"name": "Operations"})
+
+	components, _ := doc["components"].(map[string]any)
+	schemas, _ := components["schemas"].(map[string]any)
+	schemas["Error"] = errorSchema
+	for name, s := range jsonRPCSchemas() {
+		schemas[name] = s
+	}
+	components["securitySchemes"] = map[string]any{"bearer": map[string]any{
+		"type": "http", "scheme": "bearer", "bearerFormat": "API key (fdb_…)",
+		"description": "A platform admin key or a tenant's API key. Not needed in development mode (--dev).",
+	}}
+	doc["security"] = []any{map[string]any{"bearer": []any{}}}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	return append(out, '\n'), err
+}
+
+// restRules maps "VERB /path/{template}" to the RPC its google.api.http rule routes there.
+func restRules() map[string]protoreflect.MethodDescriptor {
+	out := map[string]protoreflect.MethodDescriptor{}
+	for _, m := range rpcMethods() {
+		if verb, path, _, ok := httpRuleOf(m.desc); ok {
+			out[verb+" "+path] = m.desc
+		}
+	}
+	return out
+}
+
+func completeOperation(op map[string]any, md protoreflect.MethodDescriptor) {
+	if d, _ := op["description"].(string); d != "" {
+		op["summary"] = firstSentence(d)
+	}
+	params, _ := op["parameters"].([]any)
+	for _, prm := range params {
+		prm := prm.(map[string]any)
+		if name, _ := prm["name"].(string); strings.HasPrefix(name, "pagination.") {
+			prm["name"] = strings.TrimPrefix(name, "pagination.") // restConventions takes the short names
+		}
+	}
+	verb, _, body, _ := httpRuleOf(md)
+	responses, _ := op["responses"].(map[string]any)
+	switch success := successStatusOf(verb); success {
+	case http.StatusOK:
+	case http.StatusNoContent:
+		delete(responses, "200")
+		responses["204"] = map[string]any{"description": "Done; no body."}
+	default:
+		responses[strconv.Itoa(success)] = responses["200"]
+		delete(responses, "200")
+	}
+	for status, reasons := range errorStatuses(md, verb, body != "") {
+		responses[strconv.Itoa(status)] = errorResponse(reasons)
+	}
+}
+
+// firstSentence is a comment's first sentence (up to ". " or its first blank line), on one line.
+func firstSentence(s string) string {
+	s, _, _ = strings.Cut(s, "\n\n")
+	s = strings.Join(strings.Fields(s), " ")
+	if i := strings.Index(s, ". "); i >= 0 {
+		s = s[:i+1]
+	}
+	return s
+}
+
+// The errors an operation can answer are read from tables: the codes every call can end with, those a
+// kind of call (its name's first word) adds, and the HTTP status each code becomes (httpStatusOf,
+// errors.go). A call that writes (service.Calls) may also meet a suspended tenant (FailedPrecondition), a
+// call with a body the body checks of bodyLimit, and a PUT, PATCH or DELETE an If-Match that no longer
+// holds (412).
+var (
+	everyCallCodes = []codes.Code{codes.InvalidArgument, codes.Unauthenticated, codes.PermissionDenied,
+		codes.ResourceExhausted, codes.Internal, codes.Unavailable, codes.DeadlineExceeded}
+	kindCodes = map[string][]codes.Code{
+		"Create": {codes.NotFound, codes.AlreadyExists}, // the parent it names; a unique key taken
+		"Add":    {codes.NotFound, codes.AlreadyExists},
+		"Get":    {codes.NotFound},
+		"List":   {codes.NotFound},
+		"Update": {codes.NotFound, codes.AlreadyExists, codes.Aborted}, // Aborted: expected_version moved on
+		"Delete": {codes.NotFound, codes.Aborted},
+		"Remove": {codes.NotFound},
+		"Revoke": {codes.NotFound},
+	}
+	bodyStatuses = map[int]string{
+		http.StatusRequestEntityTooLarge: "RESOURCE_EXHAUSTED: the body, or a document in it, is larger than the server's limit",
+		http.StatusUnsupportedMediaType:  "INVALID_ARGUMENT: the body is not sent as application/json",
+	}
+	ifMatchStatus = "ABORTED under If-Match: the row is no longer at the version If-Match names; nothing changed"
+	codeMeaning   = map[codes.Code]string{
+		codes.InvalidArgument:    "the request is invalid; field_violations name each field and the rule it breaks",
+		codes.Unauthenticated:    "no key, or a key that is not valid",
+		codes.PermissionDenied:   "the key's role does not allow this call here",
+		codes.ResourceExhausted:  "the key's rate limit is reached; Retry-After says when to try again",
+		codes.Internal:           "a fault of the server",
+		codes.Unavailable:        "the database does not answer; retry",
+		codes.DeadlineExceeded:   "the call ran past its deadline; nothing it did was kept",
+		codes.NotFound:           "an id the request names does not exist (in this tenant)",
+		codes.AlreadyExists:      "a unique key (slug, email, name, membership) is taken",
+		codes.Aborted:            "the row is no longer at expected_version; nothing changed",
+		codes.FailedPrecondition: "the call cannot proceed in the current state (a suspended tenant, a node type that still has nodes)",
+	}
+)
+
+// errorStatuses maps each HTTP error status the call md (served as verb) can answer to the reasons for it.
+func errorStatuses(md protoreflect.MethodDescriptor, verb string, hasBody bool) map[int][]string {
+	rpc := string(md.Name())
+	kind := rpc
+	if i := strings.IndexFunc(rpc[1:], func(r rune) bool { return r >= 'A' && r <= 'Z' }); i >= 0 {
+		kind = rpc[:i+1]
+	}
+	cs := append(slices.Clone(everyCallCodes), kindCodes[kind]...)
+	if service.Calls[rpc].Writes {
+		cs = append(cs, codes.FailedPrecondition)
+	}
+	out := map[int][]string{}
+	for _, c := range cs {
+		if c == codes.NotFound && !namesAnID(md.Input()) {
+			continue // nothing to be found missing
+		}
+		reason := codeName(c)
+		if m := codeMeaning[c]; m != "" {
+			reason += ": " + m
+		}
+		s := httpStatusOf(status.New(c, ""), false)
+		if c == codes.ResourceExhausted {
+			s = http.StatusTooManyRequests // the rate limit's, the one RESOURCE_EXHAUSTED every call can meet
+		}
+		out[s] = append(out[s], reason)
+	}
+	if hasBody {
+		for s, why := range bodyStatuses {
+			out[s] = append(out[s], why)
+		}
+	}
+	switch verb {
+	case http.MethodPut, http.MethodPatch, http.MethodDelete:
+		out[http.StatusPreconditionFailed] = append(out[http.StatusPreconditionFailed], ifMatchStatus)
+	}
+	for _, reasons := range out {
+		sort.Strings(reasons)
+	}
+	return out
+}
+
+// namesAnID reports whether a request has an id field (id, tenant_id, ...).
+func namesAnID(md protoreflect.MessageDescriptor) bool {
+	for i := 0; i < md.Fields().Len(); i++ {
+		if n := string(md.Fields().Get(i).Name()); n == "id" || strings.HasSuffix(n, "_id") {
+			return true
+		}
+	}
+	return false
+}
+
+func errorResponse(reasons []string) map[string]any {
+	return map[string]any{
+		"description": strings.Join(reasons, "; ") + ".",
+		"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}},
+	}
+}
+
+// errorSchema is errorBody's.
+var errorSchema = map[string]any{
+	"type":     "object",
+	"title":    "Error",
+	"required": []any{"code", "message"},
+	"properties": map[string]any{
+		"code":    map[string]any{"type": "string", "description": "The gRPC code name, such as NOT_FOUND.", "examples": []any{"NOT_FOUND"}},
+		"message": map[string]any{"type": "string"},
+		"field_violations": map[string]any{"type": "array", "description": "With INVALID_ARGUMENT: each field and the rule it breaks.",
+			"items": map[string]any{"type": "object", "required": []any{"field", "description"}, "properties": map[string]any{
+				"field":       map[string]any{"type": "string", "description": "The field, or a JSON pointer into a document (data/title)."},
+				"description": map[string]any{"type": "string"},
+			}}},
+	},
+}
+
+func jsonRPCSchemas() map[string]any {
+	methods := rpcMethods()
+	names := make([]any, 0, len(methods)+1)
 	for n := range methods {
 		names = append(names, n)
 	}
-	sort.Strings(names)
-	paths["/jsonrpc"] = map[string]any{"post": map[string]any{
-		"operationId": "JSONRPC",
-		"tags":        []string{"JSON-RPC"},
-		"summary":     "JSON-RPC 2.0: one call, a batch (array) of calls, or notifications (calls without id)",
-		"description": "Methods: " + strings.Join(names, ", ") + ", rpc.discover. params is the request message by field name; " +
-			"result is the response message. Errors: -32700 parse, -32600 invalid request, -32601 method not found, " +
-			"-32602 invalid params, -32603 internal, -32001 not found, -32002 already exists, -32003 failed precondition, " +
-			"-32004 permission denied, -32005 unauthenticated, -32006 rate limited, -32007 unavailable, -32008 aborted, " +
-			"-32009 deadline exceeded or cancelled, -32010 too large (a document, a message or a batch).",
-		"consumes": []string{"application/json"},
-		"produces": []string{"application/json"},
-		"parameters": []any{map[string]any{"in": "body", "name": "body", "required": true, "schema": map[string]any{
-			"type": "object", "required": []string{"jsonrpc", "method"},
+	sort.Slice(names, func(i, j int) bool { return names[i].(string) < names[j].(string) })
+	names = append(names, "rpc.discover")
+	id := map[string]any{"type": []any{"string", "integer", "null"}}
+	return map[string]any{
+		"JSONRPCRequest": map[string]any{
+			"type": "object", "required": []any{"jsonrpc", "method"},
 			"properties": map[string]any{
-				"jsonrpc": map[string]any{"type": "string", "enum": []string{"2.0"}},
-				"method":  map[string]any{"type": "string", "enum": append(names, "rpc.discover")},
-				"params":  map[string]any{"type": "object"},
-				"id":      map[string]any{"type": "string"},
+				"jsonrpc": map[string]any{"const": "2.0"},
+				"method":  map[string]any{"type": "string", "enum": names},
+				"params":  map[string]any{"type": "object", "description": "The RPC's request message by proto field name."},
+				"id":      id,
 			},
-		}}},
-		"responses": map[string]any{"200": map[string]any{"description": "JSON-RPC response (or array of responses)"},
-			"204": map[string]any{"description": "Only notifications were sent"}},
-	}}
-	paths["/health"] = map[string]any{"get": map[string]any{"operationId": "Health", "tags": []string{"Operations"},
-		"summary": "Liveness: 200 while the process lives", "responses": map[string]any{"200": map[string]any{"description": `{"status": "ok"}`}}}}
-	paths["/ready"] = map[string]any{"get": map[string]any{"operationId": "Ready", "tags": []string{"Operations"},
-		"summary": "Readiness: 503 while the database cannot be reached", "responses": map[string]any{
-			"200": map[string]any{"description": `{"status": "ready"}`}, "503": map[string]any{"description": "database unreachable"}}}}
-	return json.MarshalIndent(doc, "", "  ")
+		},
+		"JSONRPCResponse": map[string]any{
+			"type": "object", "required": []any{"jsonrpc", "id"},
+			"properties": map[string]any{
+				"jsonrpc": map[string]any{"const": "2.0"},
+				"result":  map[string]any{"description": "The RPC's response message."},
+				"error": map[string]any{"type": "object", "required": []any{"code", "message"}, "properties": map[string]any{
+					"code":    map[string]any{"type": "integer"},
+					"message": map[string]any{"type": "string"},
+					"data":    map[string]any{"$ref": "#/components/schemas/Error"},
+				}},
+				"id": id,
+			},
+		},
+	}
 }
+
+// jsonRPCOperation is the OpenAPI operation of POST /jsonrpc.
+func jsonRPCOperation() map[string]any {
+	oneOrMany := func(ref string) map[string]any {
+		return map[string]any{"oneOf": []any{
+			map[string]any{"$ref": ref},
+			map[string]any{"type": "array", "minItems": 1, "items": map[string]any{"$ref": ref}},
+		}}
+	}
+	responses := map[string]any{
+		"200": map[string]any{"description": "The response, or an array of responses to a batch; errors are inside (error.code).",
+			"content": map[string]any{"application/json": map[string]any{"schema": oneOrMany("#/components/schemas/JSONRPCResponse")}}},
+		"204": map[string]any{"description": "Only notifications (calls without id) were sent; no body."},
+	}
+	for s, why := range bodyStatuses {
+		responses[strconv.Itoa(s)] = errorResponse([]string{"INVALID_ARGUMENT: " + why})
+	}
+	return map[string]any{
+		"operationId": "JSONRPC",
+		"tags":        []any{"JSON-RPC"},
+		"summary":     "JSON-RPC 2.0: one call, a batch (array) of calls, or notifications (calls without id).",
+		"description": "Methods are the RPC names in snake_case, and rpc.discover (the OpenRPC document). params is the " +
+			"request message by field name; result is the response message. Errors: -32700 parse, -32600 invalid request, " +
+			"-32601 method not found, -32602 invalid params, -32603 internal, -32001 not found, -32002 already exists, " +
+			"-32003 failed precondition, -32004 permission denied, -32005 unauthenticated, -32006 rate limited, " +
+			"-32007 unavailable, -32008 aborted, -32009 deadline exceeded or cancelled, -32010 too large (a document, a " +
+			"message or a batch); error.data is the REST error body.",
+		"requestBody": map[string]any{"required": true,
+			"content": map[string]any{"application/json": map[string]any{"schema": oneOrMany("#/components/schemas/JSONRPCRequest")}}},
+		"responses": responses,
+	}
+}
+
+// operational is an OpenAPI operation that needs no key.
+func operational(id, summary string, responses map[string]any) map[string]any {
+	return map[string]any{"operationId": id, "tags": []any{"Operations"}, "summary": summary, "security": []any{}, "responses": responses}
+}
+
+func jsonAnswer(description string, schema map[string]any) map[string]any {
+	return map[string]any{"description": description, "content": map[string]any{"application/json": map[string]any{"schema": schema}}}
+}
+
+var statusSchema = map[string]any{"type": "object", "required": []any{"status"}, "properties": map[string]any{
+	"status": map[string]any{"type": "string"}, "reason": map[string]any{"type": "string"},
+}}
 
 // openRPCDocument describes every JSON-RPC method, generated from the proto.
 func openRPCDocument(methods map[string]rpcMethod) ([]byte, error) {

@@ -116,35 +116,3 @@ func sample(metrics, name, labels string) float64 {
 	v, _ := strconv.ParseFloat(m[1], 64)
 	return v
 }
-
-func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
-	s := start(t, sqlite(t), defaultOptions)
-	r := s.do(t, http.MethodGet, "/openapi.json", "", nil, "Authorization", "")
-	if r.status != http.StatusOK || r.header.Get("Content-Type") != "application/json" {
-		t.Fatalf("GET /openapi.json: %d %s", r.status, r.header.Get("Content-Type"))
-	}
-	doc := decode(t, r.body)
-	paths, _ := field(doc, "paths").(map[string]any)
-	for _, md := range rpcs() {
-		verb, template, _, _ := httpRule(md)
-		op := field(paths, template, strings.ToLower(verb))
-		if op == nil {
-			t.Errorf("%s: no %s %s in the document", md.Name(), verb, template)
-		}
-	}
-	for _, path := range []string{"/jsonrpc", "/health", "/ready"} {
-		if paths[path] == nil {
-			t.Errorf("%s is not in the document", path)
-		}
-	}
-	for _, p := range paths {
-		for _, op := range p.(map[string]any) {
-			params, _ := field(op, "parameters").([]any)
-			for _, prm := range params {
-				if name, _ := field(prm, "name").(string); strings.HasPrefix(name, "pagination.") {
-					t.Errorf("query parameter %s: the contract calls it %s", name, strings.TrimPrefix(name, "pagination."))
-				}
-			}
-		}
-	}
-}

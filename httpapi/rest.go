@@ -160,21 +160,25 @@ type restRoutes map[string][]string
 // routes is read from the proto once; a 405 names the methods its path does answer (RFC 9110).
 var routes = func() restRoutes {
 	out := restRoutes{}
-	services := pb.File_dbaas_dbaas_proto.Services()
-	for i := 0; i < services.Len(); i++ {
-		methods := services.Get(i).Methods()
-		for j := 0; j < methods.Len(); j++ {
-			rule, _ := proto.GetExtension(methods.Get(j).Options(), annotations.E_Http).(*annotations.HttpRule)
-			for verb, path := range map[string]string{http.MethodGet: rule.GetGet(), http.MethodPost: rule.GetPost(),
-				http.MethodPut: rule.GetPut(), http.MethodDelete: rule.GetDelete(), http.MethodPatch: rule.GetPatch()} {
-				if path != "" {
-					out[path] = append(out[path], verb)
-				}
-			}
+	for _, m := range rpcMethods() {
+		if verb, path, _, ok := httpRuleOf(m.desc); ok {
+			out[path] = append(out[path], verb)
 		}
 	}
 	return out
 }()
+
+// httpRuleOf reads an RPC's google.api.http rule: its method, path template and body field.
+func httpRuleOf(md protoreflect.MethodDescriptor) (verb, path, body string, ok bool) {
+	rule, _ := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule)
+	for verb, path := range map[string]string{http.MethodGet: rule.GetGet(), http.MethodPost: rule.GetPost(),
+		http.MethodPut: rule.GetPut(), http.MethodDelete: rule.GetDelete(), http.MethodPatch: rule.GetPatch()} {
+		if path != "" {
+			return verb, path, rule.GetBody(), true
+		}
+	}
+	return "", "", "", false
+}
 
 // allowed lists the methods of the templates path matches ({field} matches one segment), sorted.
 func (rs restRoutes) allowed(path string) []string {
@@ -235,14 +239,23 @@ func restConventions(next http.Handler) http.Handler {
 				r = r.WithContext(context.WithValue(r.Context(), ifMatchKey{}, version))
 			}
 		}
-		switch r.Method {
-		case http.MethodPost:
-			w = &successStatus{ResponseWriter: w, status: http.StatusCreated}
-		case http.MethodDelete:
-			w = &successStatus{ResponseWriter: w, status: http.StatusNoContent}
+		if s := successStatusOf(r.Method); s != http.StatusOK {
+			w = &successStatus{ResponseWriter: w, status: s}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// successStatusOf is what a REST call of method answers when it succeeds: 201 to a create (POST), 204
+// to a delete, 200 otherwise. The OpenAPI document says the same (BuildOpenAPI).
+func successStatusOf(method string) int {
+	switch method {
+	case http.MethodPost:
+		return http.StatusCreated
+	case http.MethodDelete:
+		return http.StatusNoContent
+	}
+	return http.StatusOK
 }
 
 // successStatus replaces a 200 with status; for 204 it drops the body.

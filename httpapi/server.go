@@ -25,9 +25,7 @@ import (
 
 // Options tune the HTTP server.
 type Options struct {
-	// MaxBodyBytes: larger request bodies get 413, and a JSON-RPC batch's results stop there; 0 means
-	// DefaultMaxBodyBytes.
-	MaxBodyBytes int64
+	MaxBodyBytes int64  // larger request bodies get 413; 0 means DefaultMaxBodyBytes
 	CORSOrigins  string // comma-separated; "*" for any; "" for none
 	Log          *slog.Logger
 }
@@ -63,12 +61,7 @@ func NewHandler(conn *grpc.ClientConn, db Pinger, opts Options) (http.Handler, e
 	if err != nil {
 		return nil, err
 	}
-	methods := rpcMethods()
-	openRPC, err := openRPCDocument(methods)
-	if err != nil {
-		return nil, err
-	}
-	openAPI, err := openAPIDocument(methods)
+	openRPC, err := openRPCDocument(rpcMethods())
 	if err != nil {
 		return nil, err
 	}
@@ -77,28 +70,41 @@ func NewHandler(conn *grpc.ClientConn, db Pinger, opts Options) (http.Handler, e
 	}
 	limit := bodyLimit(opts.MaxBodyBytes)
 
+	// What this port serves beside REST, by ownRoutes' "METHOD /path".
+	handlers := map[string]http.Handler{
+		"POST /jsonrpc": limit(newJSONRPC(conn, openRPC, opts.MaxBodyBytes)),
+		"GET /health": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		}),
+		"GET /ready": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			if err := db.Ping(ctx); err != nil {
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the database does not answer"})
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		}),
+		"GET /openapi.json": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(openAPIDocument)
+		}),
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/", limit(rest))
-	mux.Handle("/jsonrpc", limit(onlyPost(newJSONRPC(conn, openRPC, opts.MaxBodyBytes))))
-	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := db.Ping(ctx); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the database does not answer"})
-			return
+	own := ownRoutes()
+	for _, r := range own {
+		pattern := r.method + " " + r.path
+		h, ok := handlers[pattern]
+		if !ok {
+			return nil, fmt.Errorf("httpapi: no handler for %s", pattern)
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-	})
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openAPI)
-	})
-	// The paths above answer GET alone; another method gets 405 here rather than REST's 404 from "/".
-	for _, path := range []string{"/health", "/ready", "/openapi.json"} {
-		mux.Handle(path, onlyGet)
+		mux.Handle(pattern, h)
+		// Another method gets 405 here rather than REST's 404 from "/".
+		mux.Handle(r.path, onlyMethod(r.method))
+	}
+	if len(handlers) != len(own) {
+		return nil, fmt.Errorf("httpapi: %d handlers for %d routes: every route served is documented in ownRoutes", len(handlers), len(own))
 	}
 	docsui.Register(mux, "/openapi.json")
 	return cors(opts.CORSOrigins, gzipped(mux)), nil
@@ -113,20 +119,54 @@ func MetricsHandler(reg *prometheus.Registry) http.Handler {
 	return mux
 }
 
-// onlyGet answers a method other than GET (or HEAD) on a path that serves only GET.
-var onlyGet = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Allow", "GET, HEAD")
-	writeHTTPError(w, http.StatusMethodNotAllowed)
-})
+// ownRoute is a path this port serves itself, beside the REST routes of the proto's google.api.http
+// rules, with its OpenAPI operation (BuildOpenAPI puts it in the document).
+type ownRoute struct {
+	method, path string
+	op           map[string]any
+}
 
-func onlyPost(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			writeHTTPError(w, http.StatusMethodNotAllowed)
-			return
+// ownRoutes are the routes NewHandler serves beside REST's (and the documentation pages of docsui).
+func ownRoutes() []ownRoute {
+	return []ownRoute{
+		{http.MethodPost, "/jsonrpc", jsonRPCOperation()},
+		{http.MethodGet, "/health", operational("Health", "Liveness: 200 while the process lives.", map[string]any{
+			"200": jsonAnswer(`{"status": "ok"}`, statusSchema)})},
+		{http.MethodGet, "/ready", operational("Ready", "Readiness: 200 while the database answers, 503 while it does not.", map[string]any{
+			"200": jsonAnswer(`{"status": "ready"}`, statusSchema),
+			"503": jsonAnswer(`{"status": "unavailable", "reason": "..."}`, statusSchema)})},
+		{http.MethodGet, "/openapi.json", operational("OpenAPI", "This document.", map[string]any{
+			"200": jsonAnswer("The OpenAPI 3.1 document of REST and JSON-RPC.", map[string]any{"type": "object"})})},
+	}
+}
+
+// Route is one method and path template the HTTP port answers.
+type Route struct{ Method, Path string }
+
+// Routes lists what NewHandler's handler answers but for the documentation pages (docsui): the REST
+// routes of the proto's google.api.http rules and the port's own routes.
+func Routes() []Route {
+	var out []Route
+	for path, verbs := range routes {
+		for _, v := range verbs {
+			out = append(out, Route{v, path})
 		}
-		next.ServeHTTP(w, r)
+	}
+	for _, r := range ownRoutes() {
+		out = append(out, Route{r.method, r.path})
+	}
+	return out
+}
+
+// onlyMethod answers a method other than method (GET: or HEAD) on a path that serves only method.
+func onlyMethod(method string) http.Handler {
+	allow := method
+	if method == http.MethodGet {
+		allow = "GET, HEAD"
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeHTTPError(w, http.StatusMethodNotAllowed)
 	})
 }
 
