@@ -116,7 +116,7 @@ func (c *config) settings() []setting {
 		durationSetting(&c.ShutdownGrace, "shutdown-grace", "FLEXDB_SHUTDOWN_GRACE", 15*time.Second, "how long SIGINT/SIGTERM waits for calls in flight before closing"),
 		stringSetting(&c.LogLevel, "log-level", "FLEXDB_LOG_LEVEL", "info", "debug, info, warn or error"),
 		stringSetting(&c.LogFormat, "log-format", "FLEXDB_LOG_FORMAT", "json", "json or text"),
-		intSetting(&c.MaxDocumentBytes, "max-document-bytes", "FLEXDB_MAX_DOCUMENT_BYTES", 1<<20, "largest JSON document (node data, relationship data, schema)"),
+		intSetting(&c.MaxDocumentBytes, "max-document-bytes", "FLEXDB_MAX_DOCUMENT_BYTES", 1<<20, "largest JSON document (node data, relationship data, schema), as sent and as stored in canonical form"),
 		intSetting(&c.MaxDocumentDepth, "max-document-depth", "FLEXDB_MAX_DOCUMENT_DEPTH", 64, "deepest nesting of a JSON document"),
 		intSetting(&c.MaxBodyBytes, "max-body-bytes", "FLEXDB_MAX_BODY_BYTES", 2<<20, "largest request: HTTP body or gRPC message"),
 		stringSetting(&c.CORSOrigins, "cors-origins", "FLEXDB_CORS_ORIGINS", "", "comma-separated origins allowed by CORS; * for any; empty for none"),
