@@ -40,6 +40,8 @@ func (p *postgres) inTx(ctx context.Context, fn func(q querier) error) error {
 	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error { return fn(pgQuerier{tx}) })
 }
 
+func (p *postgres) forUpdate() string { return " FOR UPDATE" }
+
 func (p *postgres) violated(err error) violation {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {

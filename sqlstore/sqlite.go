@@ -61,6 +61,8 @@ func (s *sqliteDB) inTx(ctx context.Context, fn func(q querier) error) error {
 	return tx.Commit()
 }
 
+func (s *sqliteDB) forUpdate() string { return "" }
+
 func (s *sqliteDB) violated(err error) violation {
 	var e *sqlite.Error
 	if !errors.As(err, &e) {

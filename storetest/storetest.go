@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) service.Store) {
 		{"APIKeys", keySpecs},
 		{"ConditionalUpdates", versionSpecs},
 		{"Concurrency", concurrencySpecs},
+		{"Races", raceSpecs},
 	} {
 		t.Run(g.name, func(t *testing.T) {
 			for _, c := range g.cases {
