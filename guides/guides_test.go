@@ -176,7 +176,6 @@ type server struct {
 	waitErr error
 	mu      sync.Mutex
 	log     bytes.Buffer
-	stopped time.Duration // how long SIGTERM took
 }
 
 func (s *server) Write(p []byte) (int, error) {
@@ -247,27 +246,24 @@ func start(t *testing.T, dataDir string, args ...string) *server {
 	return s
 }
 
-// stop sends SIGTERM and checks a clean exit within grace: status 0, "drained" in the log.
+// stop sends SIGTERM and checks a clean exit: status 0, and "drained" in the log, which the server
+// writes only when every call finished within its grace period (it says "grace period over" when it
+// had to cut some). The wait for the exit is generous, so that a loaded machine cannot fail the test.
 func (s *server) stop(t *testing.T, grace time.Duration) {
 	t.Helper()
-	began := time.Now()
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case <-s.exited:
-	case <-time.After(grace + 10*time.Second):
-		t.Fatalf("flexdb still runs %s after SIGTERM:\n%s", grace+10*time.Second, s.output())
+	case <-time.After(grace + time.Minute):
+		t.Fatalf("flexdb still runs %s after SIGTERM:\n%s", grace+time.Minute, s.output())
 	}
-	s.stopped = time.Since(began)
 	if s.waitErr != nil {
 		t.Fatalf("flexdb exited with %v after SIGTERM, want status 0:\n%s", s.waitErr, s.output())
 	}
-	if s.stopped > grace {
-		t.Errorf("flexdb took %s to stop, more than its grace period %s", s.stopped, grace)
-	}
 	if !strings.Contains(s.output(), `"msg":"drained"`) {
-		t.Errorf("flexdb's log does not say it drained:\n%s", s.output())
+		t.Errorf("flexdb's log does not say it drained within its grace period of %s:\n%s", grace, s.output())
 	}
 }
 

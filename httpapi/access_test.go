@@ -14,13 +14,13 @@ import (
 	"github.com/flexdb/flexdb/flexdbtest"
 	"github.com/flexdb/flexdb/grpcapi"
 	"github.com/flexdb/flexdb/pgtest"
-	"github.com/flexdb/flexdb/service"
 	"github.com/flexdb/flexdb/sqlstore"
 	"google.golang.org/grpc/codes"
 )
 
-// A key revoked through one instance is refused by another instance sharing the PostgreSQL schema
-// within RevocationBound, though the other instance had checked it, and cached the check, just before.
+// A key revoked through one instance is refused by another instance sharing the PostgreSQL schema, though
+// the other instance had checked it, and cached the check, just before. That this happens within
+// service.RevocationBound is the key cache's construction (service's TestAuthenticator), not timed here.
 func TestRevocationReachesEveryInstance(t *testing.T) {
 	cfg := sqlstore.Config{DatabaseURL: pgtest.URL(t)}
 	one := startStack(t, cfg, flexdbtest.Options{HTTP: defaultOptions})
@@ -38,12 +38,9 @@ func TestRevocationReachesEveryInstance(t *testing.T) {
 			if r := p.send(t, one, rpcNamed(t, "RevokeApiKey"), revoke, owner.auth); r.Code != codes.OK {
 				t.Fatalf("RevokeApiKey through instance 1: %s (%s)", r.Code, r.Message)
 			}
-			took := poll(t, 2*service.RevocationBound+time.Second, codes.Unauthenticated, func() reply {
+			took := poll(t, codes.Unauthenticated, func() reply {
 				return p.send(t, two, getTenant, get, k.auth)
 			})
-			if took > service.RevocationBound+revocationSlack {
-				t.Errorf("instance 2 accepted the revoked key for %s, more than %s", took, service.RevocationBound+revocationSlack)
-			}
 			t.Logf("instance 2 refused the revoked key %s after the revocation", took.Round(time.Millisecond))
 			if r := p.send(t, one, getTenant, get, k.auth); r.Code != codes.Unauthenticated {
 				t.Errorf("instance 1 after revocation: %s, want Unauthenticated", r.Code)
@@ -56,7 +53,8 @@ func TestRevocationReachesEveryInstance(t *testing.T) {
 }
 
 // A tenant the platform admin suspends refuses writes by its keys (FailedPrecondition: 400, -32003)
-// within RevocationBound, still answers their reads, and takes writes again once reactivated.
+// once their cached checks expire (within service.RevocationBound, by construction), still answers
+// their reads, and takes writes again once reactivated.
 func TestSuspendedTenantRefusesWritesByItsKeys(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.Name, func(t *testing.T) {
@@ -78,10 +76,8 @@ func TestSuspendedTenantRefusesWritesByItsKeys(t *testing.T) {
 					if r := call("UpdateTenant", `{"id": "{{tenant}}", "status": "suspended"}`, admin); r.Code != codes.OK {
 						t.Fatalf("suspend: %s (%s)", r.Code, r.Message)
 					}
-					took := poll(t, 2*service.RevocationBound+time.Second, codes.FailedPrecondition, createNode)
-					if took > service.RevocationBound+revocationSlack {
-						t.Errorf("the suspended tenant took writes for %s, more than %s", took, service.RevocationBound+revocationSlack)
-					}
+					took := poll(t, codes.FailedPrecondition, createNode)
+					t.Logf("the suspended tenant refused writes %s after the suspension", took.Round(time.Millisecond))
 					if r := createNode(); r.Wire != p.wire(rpcNamed(t, "CreateNode"), codes.FailedPrecondition) {
 						t.Errorf("a write to a suspended tenant answers %d, want %d", r.Wire, p.wire(rpcNamed(t, "CreateNode"), codes.FailedPrecondition))
 					}
@@ -114,10 +110,8 @@ func TestSuspendedTenantRefusesWritesByItsKeys(t *testing.T) {
 					if r := call("UpdateTenant", `{"id": "{{tenant}}", "status": "active"}`, admin); r.Code != codes.OK {
 						t.Fatalf("reactivate: %s (%s)", r.Code, r.Message)
 					}
-					took = poll(t, 2*service.RevocationBound+time.Second, codes.OK, createNode)
-					if took > service.RevocationBound+revocationSlack {
-						t.Errorf("the reactivated tenant refused writes for %s, more than %s", took, service.RevocationBound+revocationSlack)
-					}
+					took = poll(t, codes.OK, createNode)
+					t.Logf("the reactivated tenant took writes %s after the reactivation", took.Round(time.Millisecond))
 				})
 			}
 		})

@@ -20,7 +20,10 @@ import (
 
 // Limits bound what a document may be.
 type Limits struct {
-	MaxBytes int // of the text as sent
+	// MaxBytes bounds both the text as sent and its canonical text as stored: canonical text can be
+	// longer (1e999 is a thousand digits; "," becomes ", "), and what is stored must be a document a
+	// client can send back.
+	MaxBytes int
 	MaxDepth int // nesting of objects and arrays; the top-level object is depth 1
 }
 
@@ -45,12 +48,28 @@ func Canonical(text string, lim Limits) (string, error) {
 	if _, ok := v.(map[string]any); !ok {
 		return "", errors.New("must be a JSON object")
 	}
-	var b strings.Builder
+	b := &output{max: lim.MaxBytes}
 	b.Grow(len(text) + len(text)/8)
-	if err := write(&b, v); err != nil {
+	if err := write(b, v); err != nil {
 		return "", err
 	}
 	return b.String(), nil
+}
+
+// output is canonical text being written, measured as it grows: a document past the limit is refused
+// once it gets there, without writing the rest (a 1 MiB text of 1e999s would be 175 MB).
+type output struct {
+	strings.Builder
+	max int // 0: no limit
+}
+
+// full reports a text past the limit. Checking after each value and separator overshoots by at most
+// one value, which is no longer than the text sent (a string) or a thousand digits (a number).
+func (b *output) full() error {
+	if b.max > 0 && b.Len() > b.max {
+		return fmt.Errorf("is more than the limit of %d bytes as stored: numbers are stored in plain decimal (1e3 as 1000), with a space after each comma and colon", b.max)
+	}
+	return nil
 }
 
 // Parse checks text like Canonical and returns the decoded value (numbers as json.Number), for callers
@@ -155,7 +174,7 @@ func hex4(text string, i int) (rune, bool) {
 	return rune(n), err == nil
 }
 
-func write(b *strings.Builder, v any) error {
+func write(b *output, v any) error {
 	switch v := v.(type) {
 	case nil:
 		b.WriteString("null")
@@ -202,6 +221,9 @@ func write(b *strings.Builder, v any) error {
 				return err
 			}
 			b.WriteString(": ")
+			if err := b.full(); err != nil { // the key, which write does not measure
+				return err
+			}
 			if err := write(b, v[k]); err != nil {
 				return err
 			}
@@ -210,11 +232,11 @@ func write(b *strings.Builder, v any) error {
 	default:
 		return fmt.Errorf("holds an unexpected %T", v)
 	}
-	return nil
+	return b.full()
 }
 
 // writeString escapes as PostgreSQL's escape_json does. NUL is refused: jsonb cannot hold it.
-func writeString(b *strings.Builder, s string) error {
+func writeString(b *output, s string) error {
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -124,6 +124,12 @@ func TestCanonicalRefuses(t *testing.T) {
 		{"lone surrogate in a key", `{"\ud800": 1}`, lim, `holds the escape \ud800, half of a UTF-16 surrogate pair without its other half`},
 
 		{"one byte over the limit", `{"a": 1234}`, jsondoc.Limits{MaxBytes: 10}, "is 11 bytes, more than the limit of 10"},
+		{"one byte over the limit as stored, not as sent", `{"a":1e3}`, jsondoc.Limits{MaxBytes: 10}, storedOver(10)},
+		{"one 1e999 past a small limit", `{"a": 1e999}`, jsondoc.Limits{MaxBytes: 100}, storedOver(100)},
+		{"1e999 repeated: 8 KiB sent, 1.1 MB stored", `{"a": [` + repeat("1e999", ",", 1100) + `]}`, lim, storedOver(1 << 20)},
+		{"1e999 repeated in nested objects and arrays", `{"a": [` + repeat(`{"b":1e999,"c":[1e999]}`, ",", 600) + `]}`, lim, storedOver(1 << 20)},
+		{"1e-999 repeated", `{"a": [` + repeat("1e-999", ",", 1100) + `]}`, lim, storedOver(1 << 20)},
+		{"a compact array within the limit as sent, past it with canonical spaces", `{"a":[` + repeat("0", ",", 400000) + `]}`, lim, storedOver(1 << 20)},
 		{"65 levels", nest(65, `1`), lim, "nests 65 levels deep, more than the limit of 64"},
 		{"65 levels of arrays inside an object", `{"a": ` + strings.Repeat("[", 64) + strings.Repeat("]", 64) + `}`, lim, "nests 65 levels deep, more than the limit of 64"},
 
@@ -148,6 +154,16 @@ func TestCanonicalRefuses(t *testing.T) {
 	}
 }
 
+// storedOver is the refusal of a document whose canonical text is past limit bytes.
+func storedOver(limit int) string {
+	return fmt.Sprintf("is more than the limit of %d bytes as stored: numbers are stored in plain decimal (1e3 as 1000), with a space after each comma and colon", limit)
+}
+
+// repeat is n copies of s joined by sep.
+func repeat(s, sep string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(s+sep, n), sep)
+}
+
 // nest wraps inner in levels objects: nest(2, "1") is {"a": {"a": 1}}.
 func nest(levels int, inner string) string {
 	return strings.Repeat(`{"a": `, levels) + inner + strings.Repeat(`}`, levels)
@@ -160,6 +176,8 @@ func TestCanonicalLimits(t *testing.T) {
 		lim  jsondoc.Limits
 	}{
 		{"exactly the byte limit", `{"a": 123}`, jsondoc.Limits{MaxBytes: 10}},
+		{"exactly the byte limit as stored", `{"a":1e2}`, jsondoc.Limits{MaxBytes: 10}},
+		{"1e999 repeated up to the limit as stored", `{"a": [` + repeat("1e999", ",", 1040) + `]}`, lim},
 		{"64 levels", nest(64, `1`), lim},
 		{"64 levels with arrays", `{"a": ` + strings.Repeat("[", 63) + strings.Repeat("]", 63) + `}`, lim},
 		{"brackets inside strings do not count", nest(64, `"[[[[{{{{"`), lim},
@@ -290,7 +308,7 @@ func connect(t *testing.T) *pgx.Conn {
 	if url == "" {
 		url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, url)
 	if err == nil {
@@ -307,8 +325,10 @@ func connect(t *testing.T) *pgx.Conn {
 	return conn
 }
 
-// FuzzCanonical checks that Canonical never panics, that what it accepts comes out as valid JSON, and
-// that canonical text is canonical already.
+// FuzzCanonical checks that Canonical never panics, that what it accepts comes out as valid JSON within
+// the limits it was given (what is stored must be a document a client can send back), and that
+// canonical text is canonical already. It runs each input under the real limits and under a small byte
+// limit, so that documents near the limit, and ones that grow past it, are easy for the fuzzer to make.
 func FuzzCanonical(f *testing.F) {
 	for _, seed := range []string{
 		`{}`,
@@ -317,6 +337,9 @@ func FuzzCanonical(f *testing.F) {
 		`{"a": 1, "a": 2}`,
 		`{"n": [1.50, 1e2, 1E+2, 15e-3, -0, -0.0, 0e-5, 123.456e1, -1.5e-3]}`,
 		`{"n": 1e100000}`,
+		`{"n": [1e999, 1e999, -1e-999]}`,
+		`{"n":[1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9,1e9]}`,
+		`{"a":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}`,
 		`{"s": "q\"b\\s\/\b\f\n\r\t\u0001\u001f\u007f\u2028\ud83d\ude00"}`,
 		`{"s": "\ud800"}`,
 		`{"s": "\u0000"}`,
@@ -330,22 +353,26 @@ func FuzzCanonical(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
+	small := jsondoc.Limits{MaxBytes: 256, MaxDepth: lim.MaxDepth}
 	f.Fuzz(func(t *testing.T, in string) {
-		out, err := jsondoc.Canonical(in, lim)
-		if err != nil {
-			return
-		}
-		if !utf8.ValidString(out) || !json.Valid([]byte(out)) {
-			t.Fatalf("Canonical(%q) = %q, not valid JSON", in, out)
-		}
-		// Canonical text can be longer than what was sent (1e999 is a thousand digits), so the second
-		// pass goes without the byte limit.
-		again, err := jsondoc.Canonical(out, jsondoc.Limits{MaxDepth: lim.MaxDepth})
-		if err != nil {
-			t.Fatalf("Canonical(%q) = %q, which Canonical refuses: %v", in, out, err)
-		}
-		if again != out {
-			t.Fatalf("Canonical is not idempotent:\n  in    %q\n  once  %q\n  twice %q", in, out, again)
+		for _, l := range []jsondoc.Limits{lim, small} {
+			out, err := jsondoc.Canonical(in, l)
+			if err != nil {
+				continue
+			}
+			if !utf8.ValidString(out) || !json.Valid([]byte(out)) {
+				t.Fatalf("Canonical(%q) = %q, not valid JSON", in, out)
+			}
+			if len(out) > l.MaxBytes {
+				t.Fatalf("Canonical(%q, %d bytes at most) = %d bytes", in, l.MaxBytes, len(out))
+			}
+			again, err := jsondoc.Canonical(out, l)
+			if err != nil {
+				t.Fatalf("Canonical(%q) = %q, which Canonical refuses under the same limits: %v", in, out, err)
+			}
+			if again != out {
+				t.Fatalf("Canonical is not idempotent:\n  in    %q\n  once  %q\n  twice %q", in, out, again)
+			}
 		}
 	})
 }

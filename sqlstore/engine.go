@@ -40,6 +40,9 @@ type engine interface {
 	reader() querier
 	writer() querier
 	inTx(ctx context.Context, fn func(q querier) error) error
+	// forUpdate ends a SELECT that locks its rows until the transaction ends, so that concurrent writes
+	// referring to them wait (PostgreSQL); empty on SQLite, whose one writer serializes writes anyway.
+	forUpdate() string
 	violated(err error) violation
 	ping(ctx context.Context) error
 	stats() PoolStats

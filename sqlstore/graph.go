@@ -77,6 +77,16 @@ func (s *Store) DeleteNodeType(ctx context.Context, tenantID, id string, cascade
 	}
 	// A type at another version than expected fails the transaction, so its nodes stay too.
 	return s.db.inTx(ctx, func(q querier) error {
+		// The type is locked first: a node insert racing the delete waits for it and then finds the type
+		// gone, rather than slipping in between the two deletes and failing the second.
+		var found int
+		err := q.QueryRow(ctx, "SELECT 1 FROM node_types WHERE tenant_id = $1 AND id = $2"+s.db.forUpdate(), tenantID, id).Scan(&found)
+		switch {
+		case isNoRows(err):
+			return missing
+		case err != nil:
+			return fault(err, "lock node type")
+		}
 		if _, err := q.Exec(ctx, "DELETE FROM nodes WHERE tenant_id = $1 AND node_type_id = $2", tenantID, id); err != nil {
 			return fault(err, "delete nodes of node type")
 		}
@@ -118,6 +128,10 @@ func (s *Store) CreateNode(ctx context.Context, n *flexdb.Node, typeVersion int6
 	c, err := s.db.writer().Exec(ctx, `INSERT INTO nodes (`+nodeColumns+`)
 		SELECT $1, $2, $3, $4, $5, $6, $7 FROM node_types WHERE tenant_id = $1 AND id = $3 AND version = $8`,
 		n.TenantID, n.ID, n.NodeTypeID, n.Data, n.CreatedAt, n.UpdatedAt, n.Version, typeVersion)
+	if s.db.violated(err) == foreignKeyViolation {
+		// The type was there when the statement began and deleted before it ended.
+		return notFound("node type %s not found", n.NodeTypeID)
+	}
 	return affected(c, err, notFound("node type %s not found at version %d", n.NodeTypeID, typeVersion), "create node")
 }
 

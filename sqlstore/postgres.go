@@ -61,6 +61,8 @@ func (p *postgres) inTx(ctx context.Context, fn func(q querier) error) error {
 	return ended(ctx, err)
 }
 
+func (p *postgres) forUpdate() string { return " FOR UPDATE" }
+
 func (p *postgres) violated(err error) violation {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {

@@ -23,13 +23,19 @@ type sqliteDB struct {
 	write, read *sql.DB
 }
 
-func openSQLite(dir string) (*sqliteDB, error) {
+func openSQLite(dir string, sync Synchronous) (*sqliteDB, error) {
+	if err := sync.Validate(); err != nil {
+		return nil, err
+	}
+	if sync == "" {
+		sync = SynchronousFull
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	path := filepath.Join(dir, "flexdb.sqlite")
 	// busy_timeout still matters when several processes share the file.
-	const common = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + string(sync) + ")"
 	write, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -60,6 +66,8 @@ func (s *sqliteDB) inTx(ctx context.Context, fn func(q querier) error) error {
 	}
 	return tx.Commit()
 }
+
+func (s *sqliteDB) forUpdate() string { return "" }
 
 func (s *sqliteDB) violated(err error) violation {
 	var e *sqlite.Error

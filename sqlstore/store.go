@@ -27,6 +27,30 @@ type Config struct {
 	DataDir     string
 	// MaxConns sizes the PostgreSQL pool; 0 keeps pgx's default.
 	MaxConns int
+	// SQLiteSynchronous is how SQLite waits for the disk at each commit; empty means SynchronousFull.
+	SQLiteSynchronous Synchronous
+}
+
+// Synchronous is SQLite's synchronous setting, in WAL mode. (PostgreSQL's counterpart,
+// synchronous_commit, is the server's to set; the store leaves it alone, and its default is on.)
+type Synchronous string
+
+const (
+	// SynchronousFull flushes the log to disk at every commit: an acknowledged write survives a crash
+	// of the process, of the operating system and a loss of power.
+	SynchronousFull Synchronous = "full"
+	// SynchronousNormal flushes only at checkpoints: faster writes that survive a crash of the process,
+	// but the last acknowledged writes can be lost when the power (or the operating system) fails.
+	SynchronousNormal Synchronous = "normal"
+)
+
+// Validate accepts the settings SQLite is offered with.
+func (m Synchronous) Validate() error {
+	switch m {
+	case "", SynchronousFull, SynchronousNormal:
+		return nil
+	}
+	return fmt.Errorf("sqlite-synchronous %q: must be %s or %s", string(m), SynchronousFull, SynchronousNormal)
 }
 
 // Store implements service.Store.
@@ -38,7 +62,7 @@ type Store struct {
 // Open connects to the configured engine. It does not migrate: call Migrate.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.DatabaseURL == "" {
-		db, err := openSQLite(cfg.DataDir)
+		db, err := openSQLite(cfg.DataDir, cfg.SQLiteSynchronous)
 		if err != nil {
 			return nil, err
 		}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) service.Store) {
 		{"Roles", roleSpecs},
 		{"ConditionalWrites", versionSpecs},
 		{"Concurrency", concurrencySpecs},
+		{"Races", raceSpecs},
 	} {
 		t.Run(g.name, func(t *testing.T) {
 			for _, c := range g.cases {

@@ -20,7 +20,7 @@ func TestConfig(t *testing.T) {
 		{name: "defaults", check: func(c *config) bool {
 			return c.GRPCAddr == ":50051" && c.HTTPAddr == ":5000" && c.DataDir == "./data" && c.DatabaseURL == "" &&
 				c.ShutdownGrace == 15*time.Second && c.MaxDocumentBytes == 1<<20 && c.MaxDocumentDepth == 64 && !c.Dev &&
-				c.CallTimeout == 30*time.Second && c.MetricsAddr == "127.0.0.1:9090"
+				c.CallTimeout == 30*time.Second && c.MetricsAddr == "127.0.0.1:9090" && c.SQLiteSync == "full"
 		}},
 		{name: "a message limit a document does not fit", args: []string{"--max-body-bytes", "1048576"}, wantErr: "max-body-bytes"},
 		{name: "no metrics listener", args: []string{"--metrics-addr="}, check: func(c *config) bool { return c.MetricsAddr == "" }},
@@ -28,6 +28,11 @@ func TestConfig(t *testing.T) {
 		{name: "the call timeout from its variable", vars: map[string]string{"FLEXDB_CALL_TIMEOUT": "2s"},
 			check: func(c *config) bool { return c.CallTimeout == 2*time.Second }},
 		{name: "a call timeout of nothing", args: []string{"--call-timeout", "0s"}, wantErr: "call-timeout"},
+		{name: "SQLite's faster, less durable mode, from the variable", vars: map[string]string{"FLEXDB_SQLITE_SYNCHRONOUS": "normal"},
+			check: func(c *config) bool { return c.SQLiteSync == "normal" }},
+		{name: "SQLite's durable mode, from the flag", args: []string{"--sqlite-synchronous", "full"}, vars: map[string]string{"FLEXDB_SQLITE_SYNCHRONOUS": "normal"},
+			check: func(c *config) bool { return c.SQLiteSync == "full" }},
+		{name: "SQLite without flushes is refused", args: []string{"--sqlite-synchronous", "off"}, wantErr: `sqlite-synchronous "off": must be full or normal`},
 		{name: "a variable sets a default", vars: map[string]string{"FLEXDB_GRPC_ADDR": ":6000", "FLEXDB_DB_MAX_CONNS": "7"},
 			check: func(c *config) bool { return c.GRPCAddr == ":6000" && c.DBMaxConns == 7 }},
 		{name: "a flag wins over its variable", args: []string{"--grpc-addr", ":7000"}, vars: map[string]string{"FLEXDB_GRPC_ADDR": ":6000"},

@@ -153,7 +153,8 @@ func newLogger(cfg *config, w io.Writer) *slog.Logger {
 }
 
 func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*sqlstore.Store, error) {
-	store, err := sqlstore.Open(ctx, sqlstore.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns})
+	store, err := sqlstore.Open(ctx, sqlstore.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns,
+		SQLiteSynchronous: sqlstore.Synchronous(cfg.SQLiteSync)})
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +167,9 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*sqlstore.St
 		where = "PostgreSQL"
 	}
 	log.Info("database ready", "engine", store.Engine, "where", where)
+	if store.Engine == "sqlite" && sqlstore.Synchronous(cfg.SQLiteSync) == sqlstore.SynchronousNormal {
+		log.Warn("sqlite-synchronous is normal: a power loss can lose the last acknowledged writes")
+	}
 	return store, nil
 }
 
