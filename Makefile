@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BIN := $(CURDIR)/.bin
 PROTOC_INCLUDE ?= /usr/include
 
-.PHONY: run test lint fuzz generate proto check-generated build bench tools docs-assets
+.PHONY: run test faults lint fuzz generate proto check-generated build bench tools docs-assets
 
 run:
 	go run ./cmd/flexdb serve --dev
@@ -31,6 +31,12 @@ fuzz:
 			go test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 		done; \
 	done
+
+# The fault suite (faults/, build tag faults): the real binary killed, starved of its database and disk,
+# flooded and soaked, with what it promises checked afterwards. .ci/run runs it after `make test`.
+faults:
+	./scripts/test-setup.sh
+	go test -race -tags faults -count=1 -timeout 60m -v ./faults/
 
 bench:
 	go test -run '^$$' -bench . -benchtime 2s ./...

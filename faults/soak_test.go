@@ -1,0 +1,235 @@
+//go:build faults
+
+package faults
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flexdb/flexdb/api/dbaaspb"
+	"github.com/flexdb/flexdb/flexdbtest"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// soakDuration is 10 minutes, or FLEXDB_SOAK_DURATION (a Go duration) for a shorter look while
+// developing.
+func soakDuration(t *testing.T) time.Duration {
+	if v := os.Getenv("FLEXDB_SOAK_DURATION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("FLEXDB_SOAK_DURATION: %v", err)
+		}
+		return d
+	}
+	return 10 * time.Minute
+}
+
+// TestSoak serves a mixed load for ten minutes (small and maximum-size documents written, read, updated
+// and deleted; every page of the tenant walked again and again; bad input refused) and watches the
+// server's memory: its RSS stays under 250 MB and flat in the second half, no call fails with a fault,
+// and once the load stops the server's goroutines return to their count before it.
+func TestSoak(t *testing.T) {
+	const maxRSS = 250 << 20
+	d := soakDuration(t)
+	p := flexdbtest.Run(t, flexdb, nil, "--data-dir", t.TempDir(), "--dev", "--rate-limit", "0")
+	c := dial(t, p.GRPC)
+	fx := newFixture(t, c)
+	goroutinesBefore := goroutines(t, p)
+
+	ctx, stop := context.WithTimeout(context.Background(), d)
+	defer stop()
+	var calls, faults atomic.Int64
+	var faultMu sync.Mutex
+	var firstFaults []string
+	// answer counts a call and keeps it as a fault when it is neither success nor the refusal wanted;
+	// calls cut short by the end of the soak do not count.
+	answer := func(what string, err error, want codes.Code) {
+		if ctx.Err() != nil {
+			return
+		}
+		calls.Add(1)
+		if status.Code(err) == want {
+			return
+		}
+		faults.Add(1)
+		faultMu.Lock()
+		if len(firstFaults) < 10 {
+			firstFaults = append(firstFaults, fmt.Sprintf("%s: %v (want %s)", what, err, want))
+		}
+		faultMu.Unlock()
+	}
+
+	var load sync.WaitGroup
+	run := func(n int, f func(ctx context.Context, worker int)) {
+		for w := range n {
+			load.Add(1)
+			go func() { defer load.Done(); f(ctx, w) }()
+		}
+	}
+	create := func(ctx context.Context, data string) (*dbaaspb.Node, error) {
+		r, err := c.nodes.CreateNode(ctx, &dbaaspb.CreateNodeRequest{TenantId: fx.tenant, NodeTypeId: fx.nodeType, Data: data})
+		if err != nil {
+			return nil, err
+		}
+		return r.Node, nil
+	}
+	// Small documents: create, read, update; nine in ten deleted again, so the tenant grows slowly.
+	run(6, func(ctx context.Context, w int) {
+		for i := 0; ctx.Err() == nil; i++ {
+			n, err := create(ctx, fmt.Sprintf(`{"writer": %d, "n": %d, "title": "soak"}`, w, i))
+			answer("create", err, codes.OK)
+			if err != nil {
+				continue
+			}
+			_, err = c.nodes.GetNode(ctx, &dbaaspb.GetNodeRequest{TenantId: fx.tenant, Id: n.Id})
+			answer("get", err, codes.OK)
+			_, err = c.nodes.UpdateNode(ctx, &dbaaspb.UpdateNodeRequest{TenantId: fx.tenant, Id: n.Id, Data: fmt.Sprintf(`{"writer": %d, "n": %d}`, w, -i)})
+			answer("update", err, codes.OK)
+			if i%10 != 0 {
+				_, err = c.nodes.DeleteNode(ctx, &dbaaspb.DeleteNodeRequest{TenantId: fx.tenant, Id: n.Id})
+				answer("delete", err, codes.OK)
+			}
+		}
+	})
+	// Documents at the size limit, written, read back and deleted, one at a time.
+	big := fmt.Sprintf(`{"n": 1, "text": %q}`, strings.Repeat("m", 1<<20-64))
+	run(1, func(ctx context.Context, _ int) {
+		for ctx.Err() == nil {
+			n, err := create(ctx, big)
+			answer("create a maximum-size document", err, codes.OK)
+			if err != nil {
+				continue
+			}
+			_, err = c.nodes.GetNode(ctx, &dbaaspb.GetNodeRequest{TenantId: fx.tenant, Id: n.Id})
+			answer("get a maximum-size document", err, codes.OK)
+			_, err = c.nodes.DeleteNode(ctx, &dbaaspb.DeleteNodeRequest{TenantId: fx.tenant, Id: n.Id})
+			answer("delete a maximum-size document", err, codes.OK)
+		}
+	})
+	// Deep pages: every page of the tenant's nodes, from the first to the last, again and again.
+	run(2, func(ctx context.Context, _ int) {
+		for ctx.Err() == nil {
+			token := ""
+			for ctx.Err() == nil {
+				r, err := c.nodes.ListNodes(ctx, &dbaaspb.ListNodesRequest{TenantId: fx.tenant, Pagination: &dbaaspb.Pagination{PageSize: 100, PageToken: token}})
+				answer("list", err, codes.OK)
+				if err != nil || r.Pagination.NextPageToken == "" {
+					break
+				}
+				token = r.Pagination.NextPageToken
+			}
+		}
+	})
+	// Bad input, over gRPC and REST: refused as invalid, every time.
+	run(1, func(ctx context.Context, _ int) {
+		for ctx.Err() == nil {
+			_, err := create(ctx, `{"writer": "not a number"}`)
+			answer("a document against its schema", err, codes.InvalidArgument)
+			_, err = create(ctx, `{"unclosed": `)
+			answer("a document that is no JSON", err, codes.InvalidArgument)
+			_, err = c.nodes.ListNodes(ctx, &dbaaspb.ListNodesRequest{TenantId: fx.tenant, Pagination: &dbaaspb.Pagination{PageToken: "bm90IGEgdG9rZW4"}})
+			answer("a page token of no list", err, codes.InvalidArgument)
+			resp, err := http.Post("http://"+p.HTTP+"/tenants/"+fx.tenant+"/nodes", "application/json", strings.NewReader(`{"node_type_id": 7}`))
+			if err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusBadRequest {
+					err = fmt.Errorf("REST answered %d", resp.StatusCode)
+				} else {
+					err = status.Error(codes.InvalidArgument, "")
+				}
+			}
+			answer("a REST body of the wrong type", err, codes.InvalidArgument)
+		}
+	})
+
+	// RSS, every second while the load runs.
+	var samples []int64
+	tick := time.NewTicker(time.Second)
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-tick.C:
+			rss, err := p.RSS()
+			if err != nil {
+				t.Fatalf("RSS: %v\n%s", err, p.Log())
+			}
+			samples = append(samples, rss)
+		}
+	}
+	tick.Stop()
+	load.Wait()
+	c.conn.Close()
+
+	peak, q2, q4 := maxOf(samples), maxOf(samples[len(samples)/4:len(samples)/2]), maxOf(samples[3*len(samples)/4:])
+	t.Logf("soak of %s: %d calls, %d faults; RSS peak %d MB, second quarter's peak %d MB, last quarter's %d MB",
+		d, calls.Load(), faults.Load(), peak>>20, q2>>20, q4>>20)
+	for _, f := range firstFaults {
+		t.Errorf("fault: %s", f)
+	}
+	if peak > maxRSS {
+		t.Errorf("RSS peaked at %d MB, want under %d MB", peak>>20, maxRSS>>20)
+	}
+	// Flat: the last quarter's peak is within 10% of the second quarter's (GC makes a sawtooth, so
+	// peaks are compared, not single samples).
+	if q4 > q2+q2/10 {
+		t.Errorf("RSS grew in the second half: the last quarter peaked at %d MB, the second at %d MB", q4>>20, q2>>20)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n := goroutines(t, p)
+		if n <= goroutinesBefore {
+			t.Logf("goroutines: %d before the load, %d after", goroutinesBefore, n)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the server has %d goroutines 30 s after the load stopped, %d before it", n, goroutinesBefore)
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func maxOf(xs []int64) int64 {
+	var m int64
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
+// goroutines reads the server's go_goroutines gauge from its metrics.
+func goroutines(t *testing.T, p *flexdbtest.Process) int {
+	t.Helper()
+	resp, err := http.Get("http://" + p.HTTP + "/metrics")
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, "go_goroutines "); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("go_goroutines %q: %v", v, err)
+			}
+			return int(n)
+		}
+	}
+	t.Fatalf("no go_goroutines in the metrics")
+	return 0
+}
