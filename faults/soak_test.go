@@ -212,7 +212,7 @@ func maxOf(xs []int64) int64 {
 // goroutines reads the server's go_goroutines gauge from its metrics.
 func goroutines(t *testing.T, p *flexdbtest.Process) int {
 	t.Helper()
-	resp, err := http.Get("http://" + p.HTTP + "/metrics")
+	resp, err := http.Get("http://" + p.Metrics + "/metrics")
 	if err != nil {
 		t.Fatalf("metrics: %v", err)
 	}

@@ -52,20 +52,20 @@ func moduleRoot() (string, error) {
 
 // Process is `flexdb serve` running in a child process on free loopback ports.
 type Process struct {
-	GRPC, HTTP string // host:port, read back from the "serving" log line
-	cmd        *exec.Cmd
-	exited     chan struct{}
-	waitErr    error
-	log        LogBuffer
+	GRPC, HTTP, Metrics string // host:port, read back from the "serving" log line
+	cmd                 *exec.Cmd
+	exited              chan struct{}
+	waitErr             error
+	log                 LogBuffer
 }
 
-// Run starts bin serve with args (on top of loopback ports chosen by the system) and env (on top of
+// Run starts bin serve with args (on top of loopback ports chosen by the system, metrics included) and env (on top of
 // this process's environment without FLEXDB_ variables), and waits until GET /health answers 200. The
 // process is killed when the test ends, if it still runs.
 func Run(t testing.TB, bin string, env []string, args ...string) *Process {
 	t.Helper()
 	p := &Process{exited: make(chan struct{})}
-	args = append([]string{"serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, args...)
+	args = append([]string{"serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, args...)
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(CleanEnv(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = &p.log, &p.log
@@ -86,9 +86,9 @@ func Run(t testing.TB, bin string, env []string, args ...string) *Process {
 			t.Fatalf("flexdb did not log \"serving\" within a minute:\n%s", p.Log())
 		}
 		for _, line := range strings.Split(p.Log(), "\n") {
-			var l struct{ Msg, GRPC, HTTP string }
+			var l struct{ Msg, GRPC, HTTP, Metrics string }
 			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "serving" {
-				p.GRPC, p.HTTP = l.GRPC, l.HTTP
+				p.GRPC, p.HTTP, p.Metrics = l.GRPC, l.HTTP, l.Metrics
 			}
 		}
 	}

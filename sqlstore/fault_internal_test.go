@@ -47,6 +47,7 @@ func TestFaultClassifiesEveryDatabaseError(t *testing.T) {
 		{"crash_shutdown (57P02)", pgError("57P02"), flexdb.Unavailable},
 		{"cannot_connect_now: the database system is shutting down (57P03)", pgError("57P03"), flexdb.Unavailable},
 		{"too_many_connections (53300)", pgError("53300"), flexdb.Unavailable},
+		{"disk_full (53100): writes wait for space", pgError("53100"), flexdb.Unavailable},
 		{"a wrapped connection SQLSTATE", fmt.Errorf("acquire: %w", pgError("57P01")), flexdb.Unavailable},
 		{"a network error", &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}, flexdb.Unavailable},
 		{"EOF", io.EOF, flexdb.Unavailable},

@@ -185,6 +185,12 @@ func (p *postgres) retryable(ctx context.Context, err error, read bool) bool {
 	return read || neverConnected || pgconn.SafeToRetry(err)
 }
 
+// postgresDiskFull reports SQLSTATE 53100, disk_full.
+func postgresDiskFull(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "53100"
+}
+
 // lostConnection reports whether err says the database cannot be reached or dropped the connection:
 // a condition to retry, not a fault of the call. It reads pgx's and PostgreSQL's signs; SQLite, in
 // process, has none of them.

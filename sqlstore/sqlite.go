@@ -83,6 +83,12 @@ func (s *sqliteDB) violated(err error) violation {
 	return noViolation
 }
 
+// sqliteFull reports SQLITE_FULL (any extended form): the disk, or a file size limit, has no room left.
+func sqliteFull(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_FULL
+}
+
 func (s *sqliteDB) ping(ctx context.Context) error { return s.read.PingContext(ctx) }
 
 // stats adds up the writer and the readers.

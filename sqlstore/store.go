@@ -142,6 +142,10 @@ func fault(err error, what string) error {
 	if lostConnection(err) {
 		return &flexdb.Error{Code: flexdb.Unavailable, Message: what + ": the database is unavailable; try again", Cause: err}
 	}
+	// A full disk refuses writes until space is freed, while reads go on: a condition to retry later too.
+	if sqliteFull(err) || postgresDiskFull(err) {
+		return &flexdb.Error{Code: flexdb.Unavailable, Message: what + ": the database's disk is full; writes fail until space is freed", Cause: err}
+	}
 	return flexdb.Wrap(err, what+" failed")
 }
 
