@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -212,24 +211,5 @@ func maxOf(xs []int64) int64 {
 // goroutines reads the server's go_goroutines gauge from its metrics.
 func goroutines(t *testing.T, p *flexdbtest.Process) int {
 	t.Helper()
-	resp, err := http.Get("http://" + p.Metrics + "/metrics")
-	if err != nil {
-		t.Fatalf("metrics: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(body), "\n") {
-		if v, ok := strings.CutPrefix(line, "go_goroutines "); ok {
-			n, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("go_goroutines %q: %v", v, err)
-			}
-			return int(n)
-		}
-	}
-	t.Fatalf("no go_goroutines in the metrics")
-	return 0
+	return int(metric(t, p, "go_goroutines"))
 }
