@@ -23,7 +23,6 @@
 package guides
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,11 +36,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/flexdb/flexdb/flexdbtest"
 	"github.com/flexdb/flexdb/pgtest"
 )
 
@@ -166,120 +165,32 @@ func needPython(t *testing.T) {
 
 // ---- the server -------------------------------------------------------------------------------------------
 
-type server struct {
-	cmd     *exec.Cmd
-	grpc    string // host:port
-	http    string // host:port
-	metrics string // host:port
-	dataDir string
-	exited  chan struct{}
-	waitErr error
-	mu      sync.Mutex
-	log     bytes.Buffer
-}
+// server is flexdb serve in a child process (flexdbtest.Run), on free loopback ports.
+type server = flexdbtest.Process
 
-func (s *server) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.Write(p)
-}
-
-func (s *server) output() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.String()
-}
-
-// start runs flexdb serve on free loopback ports (read back from its "serving" log line) and waits for
-// GET /health.
+// start runs flexdb serve with its data in dataDir and waits for GET /health.
 func start(t *testing.T, dataDir string, args ...string) *server {
 	t.Helper()
 	ready(t)
-	s := &server{dataDir: dataDir, exited: make(chan struct{})}
-	args = append([]string{"serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--data-dir", dataDir}, args...)
-	s.cmd = exec.Command(flexdbBin, args...)
-	s.cmd.Env = cleanEnv()
-	s.cmd.Stdout, s.cmd.Stderr = s, s
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.waitErr = s.cmd.Wait(); close(s.exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
-	})
-
-	deadline := time.Now().Add(60 * time.Second)
-	for s.grpc == "" {
-		select {
-		case <-s.exited:
-			t.Fatalf("flexdb %s exited: %v\n%s", strings.Join(args, " "), s.waitErr, s.output())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("flexdb did not log \"serving\" within a minute:\n%s", s.output())
-		}
-		for _, line := range strings.Split(s.output(), "\n") {
-			var l struct{ Msg, GRPC, HTTP, Metrics string }
-			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "serving" {
-				s.grpc, s.http, s.metrics = l.GRPC, l.HTTP, l.Metrics
-			}
-		}
-	}
-	for {
-		resp, err := http.Get("http://" + s.http + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GET /health did not answer 200: %v\n%s", err, s.output())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return s
+	return flexdbtest.Run(t, flexdbBin, nil, append([]string{"--data-dir", dataDir}, args...)...)
 }
 
 // stop sends SIGTERM and checks a clean exit: status 0, and "drained" in the log, which the server
 // writes only when every call finished within its grace period (it says "grace period over" when it
 // had to cut some). The wait for the exit is generous, so that a loaded machine cannot fail the test.
-func (s *server) stop(t *testing.T, grace time.Duration) {
+func stop(t *testing.T, s *server, grace time.Duration) {
 	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
+	if err := s.Stop(grace + time.Minute); err != nil {
+		t.Fatalf("flexdb after SIGTERM: %v, want an exit with status 0:\n%s", err, s.Log())
 	}
-	select {
-	case <-s.exited:
-	case <-time.After(grace + time.Minute):
-		t.Fatalf("flexdb still runs %s after SIGTERM:\n%s", grace+time.Minute, s.output())
-	}
-	if s.waitErr != nil {
-		t.Fatalf("flexdb exited with %v after SIGTERM, want status 0:\n%s", s.waitErr, s.output())
-	}
-	if !strings.Contains(s.output(), `"msg":"drained"`) {
-		t.Errorf("flexdb's log does not say it drained within its grace period of %s:\n%s", grace, s.output())
+	if !strings.Contains(s.Log(), `"msg":"drained"`) {
+		t.Errorf("flexdb's log does not say it drained within its grace period of %s:\n%s", grace, s.Log())
 	}
 }
 
 // cleanEnv is this process's environment without the variables that would change what flexdb, the
-// scripts or the guides do.
-func cleanEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "FLEXDB_") || k == "GRPC_ADDR" || k == "HTTP_ADDR" || k == "GOBIN" {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, extra...)
-}
+// scripts or the guides do, and with extra.
+func cleanEnv(extra ...string) []string { return append(flexdbtest.CleanEnv(), extra...) }
 
 // ---- the command ------------------------------------------------------------------------------------------
 
@@ -385,7 +296,7 @@ func readmeCommands(md string) []string {
 
 func walkthrough(t *testing.T, s *server, key string) (string, error) {
 	t.Helper()
-	env := cleanEnv("GRPC_ADDR="+s.grpc, "HTTP_ADDR="+s.http, "PATH="+filepath.Dir(grpcurl)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	env := cleanEnv("GRPC_ADDR="+s.GRPC, "HTTP_ADDR="+s.HTTP, "PATH="+filepath.Dir(grpcurl)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	if key != "" {
 		env = append(env, "FLEXDB_KEY="+key)
 	}
@@ -398,8 +309,8 @@ func TestDevelopmentMode(t *testing.T) {
 	needGrpcurl(t)
 	const grace = 5 * time.Second
 	s := start(t, t.TempDir(), "--dev", "--shutdown-grace", grace.String())
-	if !strings.Contains(s.output(), "DEVELOPMENT MODE") {
-		t.Errorf("development mode does not say so in the log:\n%s", s.output())
+	if !strings.Contains(s.Log(), "DEVELOPMENT MODE") {
+		t.Errorf("development mode does not say so in the log:\n%s", s.Log())
 	}
 
 	t.Run("walkthrough", func(t *testing.T) {
@@ -419,7 +330,7 @@ func TestDevelopmentMode(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				out, err := exec.Command(grpcurl, "-plaintext", s.grpc, "describe", tc.symbol).CombinedOutput()
+				out, err := exec.Command(grpcurl, "-plaintext", s.GRPC, "describe", tc.symbol).CombinedOutput()
 				if err != nil {
 					t.Fatalf("grpcurl describe %s: %v\n%s", tc.symbol, err, out)
 				}
@@ -434,7 +345,7 @@ func TestDevelopmentMode(t *testing.T) {
 		t.Run(g, func(t *testing.T) { runGuide(t, g, s, "") })
 	}
 
-	t.Run("SIGTERM", func(t *testing.T) { s.stop(t, grace) })
+	t.Run("SIGTERM", func(t *testing.T) { stop(t, s, grace) })
 }
 
 // ---- authentication on ------------------------------------------------------------------------------------
@@ -452,8 +363,8 @@ func TestAuthenticatedMode(t *testing.T) {
 	if fi, _ := os.Stat(filepath.Join(dataDir, "admin.key")); fi.Mode().Perm() != 0o600 {
 		t.Errorf("admin.key has mode %v, want 0600", fi.Mode().Perm())
 	}
-	if !strings.Contains(s.output(), admin) {
-		t.Errorf("the first start does not print the admin key:\n%s", s.output())
+	if !strings.Contains(s.Log(), admin) {
+		t.Errorf("the first start does not print the admin key:\n%s", s.Log())
 	}
 
 	t.Run("walkthrough with the admin key", func(t *testing.T) {
@@ -480,7 +391,7 @@ func TestAuthenticatedMode(t *testing.T) {
 		for _, c := range []struct {
 			url    string
 			status int
-		}{{"http://" + s.metrics + "/metrics", http.StatusOK}, {"http://" + s.http + "/metrics", http.StatusNotFound}} {
+		}{{"http://" + s.Metrics + "/metrics", http.StatusOK}, {"http://" + s.HTTP + "/metrics", http.StatusNotFound}} {
 			resp, err := http.Get(c.url)
 			if err != nil {
 				t.Fatal(err)
@@ -494,7 +405,7 @@ func TestAuthenticatedMode(t *testing.T) {
 	})
 
 	t.Run("tenant key", func(t *testing.T) {
-		base := "http://" + s.http
+		base := "http://" + s.HTTP
 		code, tenant := call(t, "POST", base+"/tenants", admin, `{"slug": "keyed", "name": "Keyed"}`)
 		if code != http.StatusCreated {
 			t.Fatalf("POST /tenants: %d %v", code, tenant)
@@ -524,7 +435,7 @@ func TestAuthenticatedMode(t *testing.T) {
 		}
 		// gRPC with the tenant key, as the README writes it.
 		out, err := exec.Command(grpcurl, "-plaintext", "-H", "authorization: Bearer "+secret, "-d", `{"tenant_id": "`+id+`"}`,
-			s.grpc, "dbaas.NodeService/ListNodes").CombinedOutput()
+			s.GRPC, "dbaas.NodeService/ListNodes").CombinedOutput()
 		if err != nil {
 			t.Errorf("grpcurl ListNodes with the tenant key: %v\n%s", err, out)
 		}
@@ -535,15 +446,15 @@ func TestAuthenticatedMode(t *testing.T) {
 	}
 
 	t.Run("restart keeps the key and prints it no more", func(t *testing.T) {
-		s.stop(t, 15*time.Second)
+		stop(t, s, 15*time.Second)
 		again := start(t, dataDir)
-		if strings.Contains(again.output(), admin) {
-			t.Errorf("the second start prints the admin key again:\n%s", again.output())
+		if strings.Contains(again.Log(), admin) {
+			t.Errorf("the second start prints the admin key again:\n%s", again.Log())
 		}
-		if code, who := call(t, "GET", "http://"+again.http+"/whoami", admin, ""); code != 200 || who["kind"] != "admin" {
+		if code, who := call(t, "GET", "http://"+again.HTTP+"/whoami", admin, ""); code != 200 || who["kind"] != "admin" {
 			t.Errorf("GET /whoami with the admin key after a restart: %d %v", code, who)
 		}
-		again.stop(t, 15*time.Second)
+		stop(t, again, 15*time.Second)
 	})
 }
 
@@ -693,7 +604,7 @@ func runGuide(t *testing.T, name string, s *server, key string) {
 
 	ports := map[string]string{}
 	if s != nil {
-		ports["50051"], ports["5000"] = port(s.grpc), port(s.http)
+		ports["50051"], ports["5000"] = port(s.GRPC), port(s.HTTP)
 	} else {
 		for _, p := range []string{"50051", "5000", "50052", "5001"} {
 			ports[p] = freePort(t)
