@@ -99,6 +99,12 @@ func completeOperation(op map[string]any, md protoreflect.MethodDescriptor) {
 		}
 	}
 	verb, _, body, _ := httpRuleOf(md)
+	switch verb {
+	case http.MethodPut, http.MethodPatch, http.MethodDelete:
+		op["parameters"] = append(params, map[string]any{"name": "If-Match", "in": "header", "required": false,
+			"schema":      map[string]any{"type": "string"},
+			"description": `Do it only if the row is at this version: "*", or the ETag of a read ("3"). 412 when it is not; nothing changes.`})
+	}
 	responses, _ := op["responses"].(map[string]any)
 	switch success := successStatusOf(verb); success {
 	case http.StatusOK:
@@ -108,6 +114,12 @@ func completeOperation(op map[string]any, md protoreflect.MethodDescriptor) {
 	default:
 		responses[strconv.Itoa(success)] = responses["200"]
 		delete(responses, "200")
+	}
+	if item, _ := versionedItem(md.Output()); item != nil {
+		if ok, _ := responses[strconv.Itoa(successStatusOf(verb))].(map[string]any); ok != nil {
+			ok["headers"] = map[string]any{"ETag": map[string]any{"schema": map[string]any{"type": "string"},
+				"description": `The item's version as a strong entity tag ("3"), for If-Match.`}}
+		}
 	}
 	for status, reasons := range errorStatuses(md, verb, body != "") {
 		responses[strconv.Itoa(status)] = errorResponse(reasons)

@@ -367,23 +367,30 @@ func expectVersion(m protoreflect.Message, version int64) error {
 	return nil
 }
 
-// setETag gives a response of one versioned item (a field holding a message with a version) its
-// version as a strong entity tag. Lists, empty responses and unversioned items get none.
+// setETag gives a response of one versioned item its version as a strong entity tag. Lists, empty
+// responses and unversioned items get none.
 func setETag(_ context.Context, w http.ResponseWriter, resp proto.Message) error {
 	m := resp.ProtoReflect()
-	fields := m.Descriptor().Fields()
-	for i := range fields.Len() {
-		f := fields.Get(i)
-		if f.Message() == nil || f.Cardinality() == protoreflect.Repeated || !m.Has(f) {
-			continue
-		}
-		item := m.Get(f).Message()
-		if v := item.Descriptor().Fields().ByName("version"); v != nil && v.Kind() == protoreflect.Int64Kind {
-			w.Header().Set("ETag", etag(item.Get(v).Int()))
-			return nil
-		}
+	if item, version := versionedItem(m.Descriptor()); item != nil && m.Has(item) {
+		w.Header().Set("ETag", etag(m.Get(item).Message().Get(version).Int()))
 	}
 	return nil
+}
+
+// versionedItem finds, in a response message, the field holding one item with a version (and that
+// version field); nil for lists, empty responses and unversioned items.
+func versionedItem(md protoreflect.MessageDescriptor) (item, version protoreflect.FieldDescriptor) {
+	fields := md.Fields()
+	for i := range fields.Len() {
+		f := fields.Get(i)
+		if f.Message() == nil || f.Cardinality() == protoreflect.Repeated {
+			continue
+		}
+		if v := f.Message().Fields().ByName("version"); v != nil && v.Kind() == protoreflect.Int64Kind {
+			return f, v
+		}
+	}
+	return nil, nil
 }
 
 // writeHTTPError answers a request that never reached a call (no route, wrong method, ...).
