@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -56,11 +57,11 @@ type Process struct {
 	cmd                 *exec.Cmd
 	exited              chan struct{}
 	waitErr             error
-	log                 LogBuffer
+	log                 boundedLog
 }
 
-// Run starts bin serve with args (on top of loopback ports chosen by the system, metrics included) and env (on top of
-// this process's environment without FLEXDB_ variables), and waits until GET /health answers 200. The
+// Run starts bin serve with args (on top of loopback ports chosen by the system, metrics included) and
+// env (on top of this process's environment without FLEXDB_ variables), and waits until GET /health answers 200. The
 // process is killed when the test ends, if it still runs.
 func Run(t testing.TB, bin string, env []string, args ...string) *Process {
 	t.Helper()
@@ -153,8 +154,47 @@ func (p *Process) Exited() bool {
 	}
 }
 
-// Log is everything the process wrote to stdout and stderr so far.
-func (p *Process) Log() string { return string(p.log.Bytes()) }
+// Log is what the process wrote to stdout and stderr so far: all of it, or for a long run its first
+// and latest lines with what came between left out.
+func (p *Process) Log() string { return p.log.String() }
+
+// boundedLog keeps a child's output, up to its first logHead bytes (the start-up lines) and its latest
+// logTail: a server logging every call for minutes writes hundreds of megabytes, which a test must
+// neither hold nor copy, and which the child must not wait on a slow reader to write.
+type boundedLog struct {
+	mu      sync.Mutex
+	head    []byte
+	tail    []byte
+	dropped int64
+}
+
+const logHead, logTail = 256 << 10, 1 << 20
+
+func (b *boundedLog) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := len(p)
+	if room := logHead - len(b.head); room > 0 {
+		k := min(room, len(p))
+		b.head = append(b.head, p[:k]...)
+		p = p[k:]
+	}
+	b.tail = append(b.tail, p...)
+	if over := len(b.tail) - logTail; over > logTail { // cut at twice the size: a copy per logTail bytes written
+		b.dropped += int64(over)
+		b.tail = append(b.tail[:0], b.tail[over:]...)
+	}
+	return n, nil
+}
+
+func (b *boundedLog) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.dropped == 0 {
+		return string(b.head) + string(b.tail)
+	}
+	return fmt.Sprintf("%s\n... %d bytes left out ...\n%s", b.head, b.dropped, b.tail)
+}
 
 // RSS is the process's resident memory in bytes, from /proc (Linux).
 func (p *Process) RSS() (int64, error) {
