@@ -67,10 +67,12 @@ proto: tools
 		proto/dbaas/dbaas.proto && \
 	go run ./httpapi/openapigen $$plugin/openapi.json $(OUT)/httpapi/openapi.json
 
-# go vet and staticcheck (its version pinned in go.mod) over everything.
+# go vet and staticcheck (its version pinned in go.mod) over everything, the fault suite (build tag faults) too.
 lint:
 	go vet ./...
+	go vet -tags faults ./faults/
 	go tool staticcheck ./...
+	go tool staticcheck -tags faults ./faults/
 
 # Fails when the committed code generated from proto/ is not what the proto generates now.
 check-generated:
