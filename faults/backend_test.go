@@ -6,10 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"io"
-	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -134,25 +130,9 @@ func waitPoolIdle(t *testing.T, p *flexdbtest.Process) {
 // metric reads one sample of the server's metrics by name (the first, whatever its labels).
 func metric(t *testing.T, p *flexdbtest.Process, name string) float64 {
 	t.Helper()
-	resp, err := http.Get("http://" + p.Metrics + "/metrics")
-	if err != nil {
-		t.Fatalf("metrics: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	v, err := p.Metric(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(body), "\n") {
-		if rest, ok := strings.CutPrefix(line, name); ok && (strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "{")) {
-			fields := strings.Fields(rest)
-			v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
-			if err != nil {
-				t.Fatalf("%s: %v", line, err)
-			}
-			return v
-		}
-	}
-	t.Fatalf("no %s in the metrics", name)
-	return 0
+	return v
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,16 +20,20 @@ import (
 // Build compiles cmd/flexdb into dir and returns the binary's path. It is for tests of what only a real
 // process shows (a crash, a restart, its memory, its command line) and runs once per test binary, from
 // TestMain, so it takes no testing.T.
-func Build(dir string) (string, error) {
+func Build(dir string) (string, error) { return BuildCommand(dir, "./cmd/flexdb") }
+
+// BuildCommand compiles the main package pkg (a path from the module root, such as ./bench/floor) into
+// dir and returns the binary's path, named after the package's last element.
+func BuildCommand(dir, pkg string) (string, error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, "flexdb")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/flexdb")
+	bin := filepath.Join(dir, filepath.Base(pkg))
+	build := exec.Command("go", "build", "-o", bin, pkg)
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/flexdb: %v\n%s", err, out)
+		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin, nil
 }
@@ -194,6 +199,58 @@ func (b *boundedLog) String() string {
 		return string(b.head) + string(b.tail)
 	}
 	return fmt.Sprintf("%s\n... %d bytes left out ...\n%s", b.head, b.dropped, b.tail)
+}
+
+// Pid is the process's id, for reading what /proc says of it.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// CPUTime is the CPU time the process has used so far, user and system, over all its threads, from
+// /proc/<pid>/stat (Linux; in clock ticks of 10 ms, USER_HZ being 100 on every Linux ABI).
+func (p *Process) CPUTime() (time.Duration, error) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.Pid()))
+	if err != nil {
+		return 0, err
+	}
+	// The command name, in parentheses, may hold spaces: fields are counted after its closing one.
+	_, rest, ok := strings.Cut(string(stat), ") ")
+	fields := strings.Fields(rest)
+	if !ok || len(fields) < 13 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat: %q", p.Pid(), stat)
+	}
+	var ticks int64
+	for _, f := range fields[11:13] { // utime and stime, the stat's 14th and 15th fields
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", p.Pid(), err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
+}
+
+// Metric reads one sample of the process's metrics (GET /metrics on its metrics listener) by name: the
+// first one, whatever its labels.
+func (p *Process) Metric(name string) (float64, error) {
+	resp, err := http.Get("http://" + p.Metrics + "/metrics")
+	if err != nil {
+		return 0, fmt.Errorf("metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, fmt.Errorf("metrics: %w", err)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if rest, ok := strings.CutPrefix(line, name); ok && (strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "{")) {
+			fields := strings.Fields(rest)
+			v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", line, err)
+			}
+			return v, nil
+		}
+	}
+	return 0, fmt.Errorf("no %s in the metrics", name)
 }
 
 // RSS is the process's resident memory in bytes, from /proc (Linux).

@@ -404,6 +404,19 @@ func TestAuthenticatedMode(t *testing.T) {
 		}
 	})
 
+	// What the benchmarks (bench/) read of a server process: its CPU time from /proc and its own metrics.
+	t.Run("cost read back from the process", func(t *testing.T) {
+		if cpu, err := s.CPUTime(); err != nil || cpu <= 0 {
+			t.Errorf("CPUTime after the walkthrough: %v, %v; want some CPU time", cpu, err)
+		}
+		if n, err := s.Metric("go_memstats_mallocs_total"); err != nil || n <= 0 {
+			t.Errorf("Metric(go_memstats_mallocs_total): %v, %v; want a positive count", n, err)
+		}
+		if n, err := s.Metric("go_memstats_mallocs"); err == nil {
+			t.Errorf("Metric(go_memstats_mallocs) = %v, want an error: a name is matched whole, not as a prefix", n)
+		}
+	})
+
 	t.Run("tenant key", func(t *testing.T) {
 		base := "http://" + s.HTTP
 		code, tenant := call(t, "POST", base+"/tenants", admin, `{"slug": "keyed", "name": "Keyed"}`)
