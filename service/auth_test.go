@@ -245,7 +245,7 @@ func TestAuthenticator(t *testing.T) {
 
 	t.Run("the admin key needs no database read", func(t *testing.T) {
 		keys := &countingKeys{}
-		p, err := NewAuthenticator(keys, admin).Authenticate(ctx, admin)
+		p, err := NewAuthenticator(keys, admin, KeyLookups{}).Authenticate(ctx, admin)
 		if err != nil || p.Kind != flexdb.PrincipalAdmin || keys.reads.Load() != 0 {
 			t.Fatalf("got %+v, %v after %d reads", p, err, keys.reads.Load())
 		}
@@ -253,13 +253,13 @@ func TestAuthenticator(t *testing.T) {
 	t.Run("no admin key configured admits no admin", func(t *testing.T) {
 		keys := &countingKeys{revoked: atomic.Bool{}}
 		keys.revoked.Store(true)
-		if _, err := NewAuthenticator(keys, "").Authenticate(ctx, admin); flexdb.CodeOf(err) != flexdb.Unauthenticated {
+		if _, err := NewAuthenticator(keys, "", KeyLookups{}).Authenticate(ctx, admin); flexdb.CodeOf(err) != flexdb.Unauthenticated {
 			t.Fatalf("got %v, want Unauthenticated", err)
 		}
 	})
 	t.Run("a key is read once per revocation bound", func(t *testing.T) {
 		keys := &countingKeys{}
-		a := NewAuthenticator(keys, admin)
+		a := NewAuthenticator(keys, admin, KeyLookups{})
 		clock := time.Unix(1000, 0)
 		a.now = func() time.Time { return clock }
 		for range 100 {
@@ -278,7 +278,7 @@ func TestAuthenticator(t *testing.T) {
 	})
 	t.Run("a store fault is not cached as a refusal", func(t *testing.T) {
 		keys := &countingKeys{fault: errors.New("connection reset")}
-		a := NewAuthenticator(keys, admin)
+		a := NewAuthenticator(keys, admin, KeyLookups{})
 		a.Authenticate(ctx, key)
 		keys.fault = nil
 		if _, err := a.Authenticate(ctx, key); err != nil {
