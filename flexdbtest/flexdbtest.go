@@ -82,7 +82,7 @@ func Start(t testing.TB, cfg sqlstore.Config, opts Options) *Server {
 		if opts.Keys != nil {
 			keys = opts.Keys(store)
 		}
-		grpcOpts.Auth = service.NewAuthenticator(keys, s.AdminKey)
+		grpcOpts.Auth = service.NewAuthenticator(keys, s.AdminKey, service.KeyLookups{})
 	}
 	s.GRPC, _ = grpcapi.NewServer(s.Service, log, grpcOpts)
 	t.Cleanup(s.GRPC.Stop)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"github.com/flexdb/flexdb"
 	"github.com/flexdb/flexdb/service"
-	"golang.org/x/time/rate"
 	"log/slog"
 	"runtime/debug"
 	"time"
@@ -36,11 +35,12 @@ const InProcessNetwork = "bufconn"
 // middleware is what every call passes through, whatever protocol it came in on: a request id, panic
 // recovery, error mapping, one log line and metrics.
 type middleware struct {
-	opts    Options
-	limit   *limiter
-	log     *slog.Logger
-	calls   *prometheus.CounterVec
-	latency *prometheus.HistogramVec
+	opts     Options
+	limit    *limiter // per API key
+	failures *limiter // per client address, of calls not known to carry a valid key
+	log      *slog.Logger
+	calls    *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
 }
 
 func newMiddleware(log *slog.Logger, opts Options) *middleware {
@@ -58,9 +58,8 @@ func newMiddleware(log *slog.Logger, opts Options) *middleware {
 	if opts.Metrics != nil {
 		opts.Metrics.MustRegister(m.calls, m.latency)
 	}
-	if opts.RatePerSecond > 0 {
-		m.limit = &limiter{rate: rate.Limit(opts.RatePerSecond), burst: max(1, opts.RateBurst), buckets: map[string]*rate.Limiter{}}
-	}
+	m.limit = newLimiter(opts.RatePerSecond, opts.RateBurst, 0)
+	m.failures = newLimiter(opts.AuthFailureRate, opts.AuthFailureBurst, opts.HeldRefusals)
 	return m
 }
 

@@ -22,6 +22,12 @@ type Options struct {
 	// RatePerSecond and RateBurst make a token bucket per key; 0 means no limit.
 	RatePerSecond float64
 	RateBurst     int
+	// AuthFailureRate and AuthFailureBurst make a token bucket per client address, charged before any
+	// key lookup by every call without a key known valid; 0 means no limit. HeldRefusals is how many
+	// refusals of it may wait out their Retry-After at once before answering (0: none wait).
+	AuthFailureRate  float64
+	AuthFailureBurst int
+	HeldRefusals     int
 	// MaxConcurrentStreams caps calls in flight per connection; 0 keeps gRPC's default.
 	MaxConcurrentStreams uint32
 	MaxRecvBytes         int // largest request message; 0 keeps gRPC's default (4 MiB)

@@ -14,7 +14,9 @@ import (
 	"github.com/flexdb/flexdb/flexdbtest"
 	"github.com/flexdb/flexdb/grpcapi"
 	"github.com/flexdb/flexdb/pgtest"
+	"github.com/flexdb/flexdb/service"
 	"github.com/flexdb/flexdb/sqlstore"
+	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
 )
 
@@ -261,6 +263,45 @@ func TestTooLargeIsNotRateLimited(t *testing.T) {
 						})
 					}
 				})
+			}
+		})
+	}
+}
+
+// Calls without a valid key are limited per client address, before any key lookup, on every protocol:
+// with a budget of 3, the 4th bad call is refused as rate limited (429 with Retry-After, -32006),
+// whatever address a REST caller claims in a header, while a known key from the same address calls on.
+func TestBadCredentialsAreLimitedPerAddress(t *testing.T) {
+	const budget = 3
+	getTenant := rpcNamed(t, "GetTenant")
+	for _, p := range protocols {
+		t.Run(p.name, func(t *testing.T) {
+			// A stack of its own: every caller here shares 127.0.0.1. The budget does not refill within
+			// the test, and refusals answer at once.
+			s := startStack(t, sqlite(t), flexdbtest.Options{HTTP: defaultOptions,
+				GRPC: grpcapi.Options{AuthFailureRate: 1e-9, AuthFailureBurst: budget}})
+			get := []byte(`{"id": "` + uuid.NewString() + `"}`)
+			for i, auth := range []string{"", "Bearer " + service.NewSecret(), "Bearer fdb_malformed"} {
+				if r := p.send(t, s, getTenant, get, auth); r.Code != codes.Unauthenticated {
+					t.Fatalf("bad call %d of the budget: %s (%s), want Unauthenticated", i+1, r.Code, r.Message)
+				}
+			}
+			r := p.send(t, s, getTenant, get, "Bearer "+service.NewSecret())
+			if p.name == "rest" { // a client naming another address gets nowhere
+				r = sendRESTWith(t, s, getTenant, get, "Authorization", "Bearer "+service.NewSecret(),
+					"X-Flexdb-Client-Addr", "10.9.9.9:1", "Grpc-Metadata-X-Flexdb-Client-Addr", "10.9.9.9:1", "X-Forwarded-For", "10.9.9.9")
+			}
+			limited := map[string]int{"grpc": int(codes.ResourceExhausted), "rest": http.StatusTooManyRequests, "jsonrpc": -32006}
+			if r.Code != codes.ResourceExhausted || r.Wire != limited[p.name] {
+				t.Fatalf("bad call %d: %s, wire %d (%s), want ResourceExhausted", budget+1, r.Code, r.Wire, r.Message)
+			}
+			if p.name != "jsonrpc" {
+				if n, err := strconv.Atoi(r.get("Retry-After")); err != nil || n < 1 {
+					t.Errorf("Retry-After %q, want a number of seconds", r.get("Retry-After"))
+				}
+			}
+			if r := p.send(t, s, getTenant, get, s.admin); r.Code != codes.NotFound {
+				t.Errorf("a known key from the same address: %s (%s), want NotFound", r.Code, r.Message)
 			}
 		})
 	}

@@ -170,7 +170,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	s, keys := countingStack(b, flexdbtest.Options{HTTP: defaultOptions})
 	w := newTenancy(b, s)
 	secret := w.key(flexdb.RoleViewer).secret
-	auth := service.NewAuthenticator(keys, service.NewSecret())
+	auth := service.NewAuthenticator(keys, service.NewSecret(), service.KeyLookups{})
 	ctx := context.Background()
 	if _, err := auth.Authenticate(ctx, secret); err != nil {
 		b.Fatal(err)

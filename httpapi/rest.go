@@ -206,7 +206,7 @@ func (rs restRoutes) allowed(path string) []string {
 
 // callMetadata is what an HTTP request passes on to the gRPC middleware.
 func callMetadata(r *http.Request, protocol string) metadata.MD {
-	md := metadata.Pairs(grpcapi.ProtocolKey, protocol)
+	md := metadata.Pairs(grpcapi.ProtocolKey, protocol, grpcapi.ClientAddrKey, r.RemoteAddr)
 	if id := r.Header.Get("X-Request-Id"); id != "" {
 		md.Set(grpcapi.RequestIDKey, id)
 	}

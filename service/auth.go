@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,10 +10,11 @@ import (
 	"encoding/hex"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/flexdb/flexdb"
+	"github.com/hashicorp/golang-lru/v2/expirable"
+	"golang.org/x/sync/singleflight"
 )
 
 // Permission is what a call needs from its caller: Platform, Authenticated, or a named permission inside
@@ -196,15 +198,43 @@ type KeyStore interface {
 // instance sharing the database, and a busy key costs at most one database read per period.
 const RevocationBound = time.Second
 
+// Key lookup defaults (KeyLookups' zero values).
+const (
+	// DefaultKeyLookupTimeout bounds one store read of a key: a database that hangs answers UNAVAILABLE
+	// in time instead of holding every caller of an uncached key.
+	DefaultKeyLookupTimeout = 2 * time.Second
+	// DefaultKeyLookupsMax caps store reads of keys in flight, so that uncached keys cannot take every
+	// database connection from the calls themselves.
+	DefaultKeyLookupsMax = 16
+	// DefaultCachedKeys bounds the key cache, which also holds recent refusals so that a guessed key
+	// repeated costs no database read.
+	DefaultCachedKeys = 100000
+)
+
+// keyMemory is how long the cache remembers a key's last answer past RevocationBound: the answer is not
+// trusted after RevocationBound, but a key whose last check found it valid stays Known (see Known) so
+// that its re-check is never held back by its caller's address.
+const keyMemory = 10 * time.Minute
+
+// KeyLookups bound the store reads of keys; zero values take the defaults.
+type KeyLookups struct {
+	Timeout   time.Duration // longest one read may take; past it the call answers UNAVAILABLE
+	Max       int           // reads in flight at once; a caller beyond them waits, within Timeout
+	CacheSize int           // keys remembered, least recently used evicted first
+}
+
 // Authenticator turns secrets into principals.
 type Authenticator struct {
 	keys      KeyStore
 	adminHash []byte
 	now       func() time.Time
+	timeout   time.Duration
+	lookups   chan struct{} // a semaphore of store reads in flight
 
-	mu       sync.Mutex
-	cache    map[string]cachedKey
-	checking map[string]*keyCheck // lookups under way, by hash: callers of the same key share one
+	cache *expirable.LRU[string, cachedKey]
+	// checks makes one store read per key at a time: when a busy key's entry expires, its many callers
+	// wait for one read rather than each making its own.
+	checks singleflight.Group
 }
 
 type cachedKey struct {
@@ -213,67 +243,79 @@ type cachedKey struct {
 	checked time.Time
 }
 
-// keyCheck is one store lookup of a key, which every caller of that key waits for.
-type keyCheck struct {
-	done chan struct{}
-	p    flexdb.Principal
-	err  error
-}
-
-// maxCachedKeys bounds the cache, which also holds recent refusals so that guessed keys cannot make
-// every call a database read.
-const maxCachedKeys = 100000
-
 // NewAuthenticator checks secrets against the platform admin key and the store's keys.
-func NewAuthenticator(keys KeyStore, adminSecret string) *Authenticator {
-	a := &Authenticator{keys: keys, now: time.Now, cache: map[string]cachedKey{}, checking: map[string]*keyCheck{}}
+func NewAuthenticator(keys KeyStore, adminSecret string, bounds KeyLookups) *Authenticator {
+	bounds.Timeout = cmp.Or(bounds.Timeout, DefaultKeyLookupTimeout)
+	bounds.Max = cmp.Or(bounds.Max, DefaultKeyLookupsMax)
+	bounds.CacheSize = cmp.Or(bounds.CacheSize, DefaultCachedKeys)
+	a := &Authenticator{keys: keys, now: time.Now, timeout: bounds.Timeout, lookups: make(chan struct{}, bounds.Max),
+		cache: expirable.NewLRU[string, cachedKey](bounds.CacheSize, nil, keyMemory)}
 	if adminSecret != "" {
 		a.adminHash = []byte(hashSecret(adminSecret))
 	}
 	return a
 }
 
-// Authenticate returns the principal a secret proves, or Unauthenticated.
+func (a *Authenticator) isAdmin(hash string) bool {
+	return subtle.ConstantTimeCompare([]byte(hash), a.adminHash) == 1
+}
+
+// Known reports whether secret is the admin key or a key whose last check found it valid, however long
+// ago within keyMemory: a caller of such a key is not a guesser, and is not charged for failures.
+func (a *Authenticator) Known(secret string) bool {
+	hash := hashSecret(secret)
+	if a.isAdmin(hash) {
+		return true
+	}
+	c, ok := a.cache.Peek(hash)
+	return ok && c.err == nil
+}
+
+// Authenticate returns the principal a secret proves, or Unauthenticated; Unavailable when the store
+// does not answer within the lookup timeout.
 func (a *Authenticator) Authenticate(ctx context.Context, secret string) (flexdb.Principal, error) {
 	hash := hashSecret(secret)
-	if subtle.ConstantTimeCompare([]byte(hash), a.adminHash) == 1 {
+	if a.isAdmin(hash) {
 		return flexdb.Principal{Kind: flexdb.PrincipalAdmin, KeyID: "admin"}, nil
 	}
 	now := a.now()
-	a.mu.Lock()
-	if c, ok := a.cache[hash]; ok && now.Sub(c.checked) < RevocationBound {
-		a.mu.Unlock()
+	if c, ok := a.cache.Get(hash); ok && now.Sub(c.checked) < RevocationBound {
 		return c.p, c.err
 	}
-	// One lookup per key at a time: when a busy key's entry expires, its many callers wait for one
-	// read rather than each making its own. The lookup is not cancelled with the caller that started
-	// it, whose result the others wait for; each caller stops waiting when its own call ends.
-	c, running := a.checking[hash]
-	if !running {
-		c = &keyCheck{done: make(chan struct{})}
-		a.checking[hash] = c
-		go a.check(context.WithoutCancel(ctx), hash, now, c)
-	}
-	a.mu.Unlock()
+	// The lookup is not cancelled with the caller that started it, whose result the others wait for;
+	// each caller stops waiting when its own call ends.
+	done := a.checks.DoChan(hash, func() (any, error) { return a.check(context.WithoutCancel(ctx), hash, now) })
 	select {
-	case <-c.done:
-		return c.p, c.err
+	case r := <-done:
+		p, _ := r.Val.(flexdb.Principal)
+		return p, r.Err
 	case <-ctx.Done():
 		return flexdb.Principal{}, ctx.Err()
 	}
 }
 
-// check looks a key up and keeps the answer for RevocationBound from now, when the lookup started.
-func (a *Authenticator) check(ctx context.Context, hash string, now time.Time, c *keyCheck) {
-	c.p, c.err = a.keys.KeyPrincipal(ctx, hash)
-	a.mu.Lock()
-	delete(a.checking, hash)
-	if c.err == nil || flexdb.CodeOf(c.err) == flexdb.Unauthenticated { // a fault is not an answer worth keeping
-		if len(a.cache) >= maxCachedKeys {
-			a.cache = map[string]cachedKey{}
-		}
-		a.cache[hash] = cachedKey{p: c.p, err: c.err, checked: now}
+// check looks a key up, within the lookup timeout and the cap on lookups in flight, and keeps the
+// answer for RevocationBound from now, when the lookup started.
+func (a *Authenticator) check(ctx context.Context, hash string, now time.Time) (flexdb.Principal, error) {
+	// A lookup that finished between this caller's cache miss and its joining the flight has already
+	// answered: its callers then make no second read.
+	if c, ok := a.cache.Peek(hash); ok && now.Sub(c.checked) < RevocationBound {
+		return c.p, c.err
 	}
-	a.mu.Unlock()
-	close(c.done)
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	select {
+	case a.lookups <- struct{}{}:
+		defer func() { <-a.lookups }()
+	case <-ctx.Done():
+		return flexdb.Principal{}, flexdb.Errorf(flexdb.Unavailable, "the API key could not be checked in time: too many checks in flight; retry")
+	}
+	p, err := a.keys.KeyPrincipal(ctx, hash)
+	if err != nil && ctx.Err() != nil {
+		return flexdb.Principal{}, flexdb.Errorf(flexdb.Unavailable, "the API key could not be checked in time: the database did not answer within %v; retry", a.timeout)
+	}
+	if err == nil || flexdb.CodeOf(err) == flexdb.Unauthenticated { // a fault is not an answer worth keeping
+		a.cache.Add(hash, cachedKey{p: p, err: err, checked: now})
+	}
+	return p, err
 }

@@ -3,8 +3,10 @@ package service
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -245,7 +247,7 @@ func TestAuthenticator(t *testing.T) {
 
 	t.Run("the admin key needs no database read", func(t *testing.T) {
 		keys := &countingKeys{}
-		p, err := NewAuthenticator(keys, admin).Authenticate(ctx, admin)
+		p, err := NewAuthenticator(keys, admin, KeyLookups{}).Authenticate(ctx, admin)
 		if err != nil || p.Kind != flexdb.PrincipalAdmin || keys.reads.Load() != 0 {
 			t.Fatalf("got %+v, %v after %d reads", p, err, keys.reads.Load())
 		}
@@ -253,13 +255,13 @@ func TestAuthenticator(t *testing.T) {
 	t.Run("no admin key configured admits no admin", func(t *testing.T) {
 		keys := &countingKeys{revoked: atomic.Bool{}}
 		keys.revoked.Store(true)
-		if _, err := NewAuthenticator(keys, "").Authenticate(ctx, admin); flexdb.CodeOf(err) != flexdb.Unauthenticated {
+		if _, err := NewAuthenticator(keys, "", KeyLookups{}).Authenticate(ctx, admin); flexdb.CodeOf(err) != flexdb.Unauthenticated {
 			t.Fatalf("got %v, want Unauthenticated", err)
 		}
 	})
 	t.Run("a key is read once per revocation bound", func(t *testing.T) {
 		keys := &countingKeys{}
-		a := NewAuthenticator(keys, admin)
+		a := NewAuthenticator(keys, admin, KeyLookups{})
 		clock := time.Unix(1000, 0)
 		a.now = func() time.Time { return clock }
 		for range 100 {
@@ -278,7 +280,7 @@ func TestAuthenticator(t *testing.T) {
 	})
 	t.Run("a store fault is not cached as a refusal", func(t *testing.T) {
 		keys := &countingKeys{fault: errors.New("connection reset")}
-		a := NewAuthenticator(keys, admin)
+		a := NewAuthenticator(keys, admin, KeyLookups{})
 		a.Authenticate(ctx, key)
 		keys.fault = nil
 		if _, err := a.Authenticate(ctx, key); err != nil {
@@ -327,4 +329,130 @@ func FuzzPageToken(f *testing.F) {
 			t.Fatalf("accepted token %q carries %q, not a canonical UUID", token, id)
 		}
 	})
+}
+
+// gatedKeys is a store whose reads wait for release (or their context), recording the most in flight.
+type gatedKeys struct {
+	release         chan struct{}
+	reads, in, most atomic.Int64
+}
+
+func (k *gatedKeys) KeyPrincipal(ctx context.Context, hash string) (flexdb.Principal, error) {
+	k.reads.Add(1)
+	n := k.in.Add(1)
+	defer k.in.Add(-1)
+	for m := k.most.Load(); n > m && !k.most.CompareAndSwap(m, n); m = k.most.Load() {
+	}
+	select {
+	case <-k.release:
+		return flexdb.Principal{Kind: flexdb.PrincipalKey, KeyID: "k1"}, nil
+	case <-ctx.Done():
+		return flexdb.Principal{}, flexdb.Wrap(ctx.Err(), "read key failed")
+	}
+}
+
+func TestAuthenticatorBoundsLookups(t *testing.T) {
+	ctx := context.Background()
+	t.Run("a lookup past its timeout answers Unavailable, and is not cached", func(t *testing.T) {
+		keys := &gatedKeys{release: make(chan struct{})}
+		a := NewAuthenticator(keys, "", KeyLookups{Timeout: time.Millisecond})
+		key := NewSecret()
+		if _, err := a.Authenticate(ctx, key); flexdb.CodeOf(err) != flexdb.Unavailable {
+			t.Fatalf("got %v, want Unavailable", err)
+		}
+		close(keys.release)
+		if _, err := a.Authenticate(ctx, key); err != nil {
+			t.Fatalf("once the store answers: %v", err)
+		}
+	})
+	t.Run("lookups in flight are capped, and one waiting past the timeout answers Unavailable", func(t *testing.T) {
+		keys := &gatedKeys{release: make(chan struct{})}
+		a := NewAuthenticator(keys, "", KeyLookups{Timeout: time.Hour, Max: 2})
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() { a.Authenticate(ctx, NewSecret()) })
+		}
+		for keys.in.Load() < 2 {
+			runtime.Gosched()
+		}
+		short := NewAuthenticator(keys, "", KeyLookups{Timeout: time.Millisecond, Max: 1})
+		short.lookups <- struct{}{} // its one lookup is taken
+		if _, err := short.Authenticate(ctx, NewSecret()); flexdb.CodeOf(err) != flexdb.Unavailable {
+			t.Fatalf("a lookup beyond the cap: got %v, want Unavailable", err)
+		}
+		close(keys.release)
+		wg.Wait()
+		if m := keys.most.Load(); m != 2 {
+			t.Fatalf("%d lookups in flight at most, want the cap, 2", m)
+		}
+	})
+	t.Run("concurrent callers of one key share one lookup", func(t *testing.T) {
+		keys := &gatedKeys{release: make(chan struct{})}
+		a := NewAuthenticator(keys, "", KeyLookups{})
+		key := NewSecret()
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		for range 50 {
+			wg.Go(func() {
+				if _, err := a.Authenticate(ctx, key); err != nil {
+					failed.Add(1)
+				}
+			})
+		}
+		for keys.in.Load() < 1 {
+			runtime.Gosched()
+		}
+		close(keys.release)
+		wg.Wait()
+		if n, f := keys.reads.Load(), failed.Load(); n != 1 || f != 0 {
+			t.Fatalf("%d lookups for 50 concurrent callers (%d failed), want 1", n, f)
+		}
+	})
+	t.Run("a full cache evicts the least recently used: a hot good key survives a flood of fakes", func(t *testing.T) {
+		keys := &countingKeys{}
+		a := NewAuthenticator(keys, "", KeyLookups{CacheSize: 10})
+		a.now = func() time.Time { return time.Unix(1000, 0) } // all within one revocation bound
+		good := NewSecret()
+		for range 1000 {
+			if _, err := a.Authenticate(ctx, good); err != nil {
+				t.Fatal(err)
+			}
+			keys.revoked.Store(true)
+			a.Authenticate(ctx, NewSecret())
+			keys.revoked.Store(false)
+		}
+		if n := keys.reads.Load(); n != 1+1000 {
+			t.Fatalf("%d reads, want one for the good key and one per fake", n)
+		}
+	})
+}
+
+func TestAuthenticatorKnows(t *testing.T) {
+	ctx := context.Background()
+	admin, good, bad := NewSecret(), NewSecret(), NewSecret()
+	keys := &countingKeys{}
+	a := NewAuthenticator(keys, admin, KeyLookups{})
+	clock := time.Unix(1000, 0)
+	a.now = func() time.Time { return clock }
+	a.Authenticate(ctx, good)
+	keys.revoked.Store(true)
+	a.Authenticate(ctx, bad)
+	clock = clock.Add(time.Minute) // past the bound: the answer is re-checked, but the key is still known
+	cases := []struct {
+		name   string
+		secret string
+		known  bool
+	}{
+		{"the admin key", admin, true},
+		{"a key last found valid, past the revocation bound", good, true},
+		{"a key last refused", bad, false},
+		{"a key never seen", NewSecret(), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := a.Known(tc.secret); got != tc.known {
+				t.Fatalf("Known = %v, want %v", got, tc.known)
+			}
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flexdb/flexdb/service"
 	"github.com/flexdb/flexdb/sqlstore"
 )
 
@@ -35,6 +36,11 @@ type config struct {
 	AdminKey         string
 	RateLimit        float64
 	RateBurst        int
+	AuthFailureRate  float64
+	AuthFailureBurst int
+	AuthHeldRefusals int
+	KeyLookupTimeout time.Duration
+	KeyLookupsMax    int
 	MaxStreams       int
 	TLSCert, TLSKey  string
 }
@@ -133,6 +139,11 @@ func (c *config) settings() []setting {
 		stringSetting(&c.AdminKey, "admin-key", "FLEXDB_ADMIN_KEY", "", "platform admin key (make one with flexdb keygen); when empty, one is generated on first start into <data-dir>/admin.key"),
 		floatSetting(&c.RateLimit, "rate-limit", "FLEXDB_RATE_LIMIT", 1000, "calls per second allowed per API key (token bucket); 0 for no limit"),
 		intSetting(&c.RateBurst, "rate-burst", "FLEXDB_RATE_BURST", 2000, "burst size of the per-key token bucket"),
+		floatSetting(&c.AuthFailureRate, "auth-failure-rate", "FLEXDB_AUTH_FAILURE_RATE", 20, "calls per second allowed per client address without a key known valid (none, malformed, unknown or refused), charged before any key lookup; 0 for no limit"),
+		intSetting(&c.AuthFailureBurst, "auth-failure-burst", "FLEXDB_AUTH_FAILURE_BURST", 100, "burst size of the per-address token bucket of auth-failure-rate"),
+		intSetting(&c.AuthHeldRefusals, "auth-held-refusals", "FLEXDB_AUTH_HELD_REFUSALS", 1024, "refusals over auth-failure-rate held for their Retry-After before answering, at most this many at once (the rest answer at once), which slows a flooder; 0 for none"),
+		durationSetting(&c.KeyLookupTimeout, "key-lookup-timeout", "FLEXDB_KEY_LOOKUP_TIMEOUT", service.DefaultKeyLookupTimeout, "longest a database read of an uncached API key may take (waiting for a free lookup included); past it the call answers UNAVAILABLE"),
+		intSetting(&c.KeyLookupsMax, "key-lookups-max", "FLEXDB_KEY_LOOKUPS_MAX", service.DefaultKeyLookupsMax, "database reads of uncached API keys in flight at once; more wait, within key-lookup-timeout"),
 		intSetting(&c.MaxStreams, "max-concurrent-streams", "FLEXDB_MAX_CONCURRENT_STREAMS", 256, "gRPC calls in flight per connection"),
 		stringSetting(&c.TLSCert, "tls-cert", "FLEXDB_TLS_CERT", "", "PEM certificate file: serve both ports over TLS (with tls-key)"),
 		stringSetting(&c.TLSKey, "tls-key", "FLEXDB_TLS_KEY", "", "PEM private key file of tls-cert"),
@@ -180,6 +191,10 @@ func (c *config) validate() error {
 		return fmt.Errorf("log-format must be json or text")
 	case c.RateLimit < 0 || c.RateBurst < 1 || c.MaxStreams < 1:
 		return fmt.Errorf("rate-limit must not be negative; rate-burst and max-concurrent-streams must be positive")
+	case c.AuthFailureRate < 0 || c.AuthFailureBurst < 1 || c.AuthHeldRefusals < 0:
+		return fmt.Errorf("auth-failure-rate and auth-held-refusals must not be negative; auth-failure-burst must be positive")
+	case c.KeyLookupTimeout <= 0 || c.KeyLookupsMax < 1:
+		return fmt.Errorf("key-lookup-timeout and key-lookups-max must be positive")
 	case (c.TLSCert == "") != (c.TLSKey == ""):
 		return fmt.Errorf("tls-cert and tls-key go together")
 	}

@@ -111,7 +111,8 @@ func authentication(cfg *config, store *sqlstore.Store, log *slog.Logger, stderr
 		}
 		log.Info("platform admin key loaded", "file", path)
 	}
-	return grpcapi.Options{Auth: service.NewAuthenticator(store, admin)}, nil
+	return grpcapi.Options{Auth: service.NewAuthenticator(store, admin,
+		service.KeyLookups{Timeout: cfg.KeyLookupTimeout, Max: cfg.KeyLookupsMax})}, nil
 }
 
 // adminKeyFile reads the admin key kept in path, or makes one and keeps it there.
@@ -185,6 +186,7 @@ func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newPoolCollector(store))
 	opts.Metrics = reg
 	opts.RatePerSecond, opts.RateBurst = cfg.RateLimit, cfg.RateBurst
+	opts.AuthFailureRate, opts.AuthFailureBurst, opts.HeldRefusals = cfg.AuthFailureRate, cfg.AuthFailureBurst, cfg.AuthHeldRefusals
 	opts.MaxConcurrentStreams = uint32(cfg.MaxStreams)
 	opts.MaxRecvBytes = cfg.MaxBodyBytes // one message limit for every protocol, both ways
 	opts.MaxSendBytes = cfg.MaxBodyBytes
