@@ -92,7 +92,7 @@ func (s *Service) ListNodeTypes(ctx context.Context, tenantID string, p PageRequ
 
 // schemaOf returns the compiled schema of a node type, from the cache unless fresh is set.
 func (s *Service) schemaOf(ctx context.Context, tenantID, typeID string, fresh bool) (cachedSchema, error) {
-	if e, ok := s.schemas.get(tenantID + "/" + typeID); ok && !fresh {
+	if e, ok := s.schemas.Get(tenantItem{tenantID, typeID}); ok && !fresh {
 		return e, nil
 	}
 	nt, err := s.store.GetNodeType(ctx, tenantID, typeID)
@@ -104,7 +104,7 @@ func (s *Service) schemaOf(ctx context.Context, tenantID, typeID string, fresh b
 		return cachedSchema{}, flexdb.Wrap(err, "stored schema of node type "+typeID+" does not compile")
 	}
 	e := cachedSchema{version: nt.Version, schema: sch}
-	s.schemas.put(tenantID+"/"+typeID, e)
+	s.schemas.Add(tenantItem{tenantID, typeID}, e)
 	return e, nil
 }
 
@@ -143,7 +143,7 @@ func (s *Service) CreateNode(ctx context.Context, tenantID, nodeTypeID, data str
 	if err != nil {
 		return nil, err
 	}
-	s.nodeTypes.put(tenantID+"/"+n.ID, nodeTypeID)
+	s.nodeTypes.Add(tenantItem{tenantID, n.ID}, nodeTypeID)
 	return n, nil
 }
 
@@ -156,7 +156,7 @@ func (s *Service) GetNode(ctx context.Context, tenantID, id string) (*flexdb.Nod
 	}
 	n, err := s.store.GetNode(ctx, tenantID, id)
 	if err == nil {
-		s.nodeTypes.put(tenantID+"/"+id, n.NodeTypeID)
+		s.nodeTypes.Add(tenantItem{tenantID, id}, n.NodeTypeID)
 	}
 	return n, err
 }
@@ -180,14 +180,14 @@ func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string, exp
 		return s.store.UpdateNode(ctx, u)
 	}
 	// The node's type, remembered or read, whose schema checks the new data.
-	typeID, known := s.nodeTypes.get(tenantID + "/" + id)
+	typeID, known := s.nodeTypes.Get(tenantItem{tenantID, id})
 	if !known {
 		cur, err := s.store.GetNode(ctx, tenantID, id)
 		if err != nil {
 			return nil, err
 		}
 		typeID = cur.NodeTypeID
-		s.nodeTypes.put(tenantID+"/"+id, typeID)
+		s.nodeTypes.Add(tenantItem{tenantID, id}, typeID)
 	}
 	u.NodeTypeID = typeID
 	var updated *flexdb.Node
@@ -208,7 +208,11 @@ func (s *Service) DeleteNode(ctx context.Context, tenantID, id string, expectedV
 	if err := c.err(); err != nil {
 		return err
 	}
-	return s.store.DeleteNode(ctx, tenantID, id, expectedVersion)
+	err := s.store.DeleteNode(ctx, tenantID, id, expectedVersion)
+	if err == nil {
+		s.nodeTypes.Remove(tenantItem{tenantID, id})
+	}
+	return err
 }
 
 func (s *Service) ListNodes(ctx context.Context, tenantID string, f NodeFilter, p PageRequest) (flexdb.Page[flexdb.Node], error) {

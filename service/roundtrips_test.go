@@ -89,12 +89,18 @@ func TestNodeWritesAreOneStatement(t *testing.T) {
 		})
 	}
 
-	t.Run("an update of a node deleted since is NotFound", func(t *testing.T) {
+	t.Run("an update of a node deleted since is NotFound, and the deleted node left the cache", func(t *testing.T) {
 		if err := svc.DeleteNode(ctx, tenant.ID, first.ID, 0); err != nil {
 			t.Fatal(err)
 		}
+		reads()
 		if _, err := svc.UpdateNode(ctx, tenant.ID, first.ID, `{"n": 5}`, 0); flexdb.CodeOf(err) != flexdb.NotFound {
 			t.Fatalf("got %v, want NotFound", err)
+		}
+		// The cache no longer knows the node, so the update looks for it (and finds none): a cache of
+		// every node ever written would grow without bound under create-and-delete load.
+		if node, typ := reads(); node != 1 || typ != 0 {
+			t.Fatalf("%d node reads and %d node type reads, want 1 and 0", node, typ)
 		}
 	})
 	t.Run("a changed schema is read again and applies", func(t *testing.T) {

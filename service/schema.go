@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/flexdb/flexdb"
 	"github.com/flexdb/flexdb/jsondoc"
@@ -212,30 +211,4 @@ func pointer(tokens []string) string {
 type cachedSchema struct {
 	version int64
 	schema  *jsonschema.Schema
-}
-
-// cache is a bounded map safe for concurrent use. Past its bound it starts over, which costs one read
-// per entry used again.
-type cache[V any] struct {
-	max     int
-	mu      sync.RWMutex
-	entries map[string]V
-}
-
-func newCache[V any](max int) *cache[V] { return &cache[V]{max: max} }
-
-func (c *cache[V]) get(key string) (V, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	v, ok := c.entries[key]
-	return v, ok
-}
-
-func (c *cache[V]) put(key string, v V) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil || len(c.entries) >= c.max {
-		c.entries = make(map[string]V)
-	}
-	c.entries[key] = v
 }

@@ -9,23 +9,30 @@ import (
 
 	"github.com/flexdb/flexdb"
 	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // Service is flex-db's API in domain terms. It is safe for concurrent use.
 type Service struct {
 	store   Store
 	lim     Limits
-	schemas *cache[cachedSchema] // by tenant/node type
+	schemas *lru.Cache[tenantItem, cachedSchema] // by node type
 	// nodeTypes remembers each node's type (which never changes), so that an update of a node seen
-	// before is one database round trip.
-	nodeTypes *cache[string] // by tenant/node
+	// before is one database round trip. A deleted node leaves it.
+	nodeTypes *lru.Cache[tenantItem, string] // by node
 	now       func() time.Time
 }
 
+// tenantItem is a cache key: an item of a tenant, by id.
+type tenantItem struct{ tenant, id string }
+
 // New returns a Service over store, checking requests against lim.
 func New(store Store, lim Limits) *Service {
-	// Compiled schemas are larger than node-to-type entries, so fewer are kept.
-	return &Service{store: store, lim: lim, now: now, schemas: newCache[cachedSchema](10000), nodeTypes: newCache[string](100000)}
+	// Compiled schemas are larger than node-to-type entries, so fewer are kept. New fails only for a
+	// size below 1.
+	schemas, _ := lru.New[tenantItem, cachedSchema](10000)
+	nodeTypes, _ := lru.New[tenantItem, string](100000)
+	return &Service{store: store, lim: lim, now: now, schemas: schemas, nodeTypes: nodeTypes}
 }
 
 // now is UTC with microseconds, what both engines keep.
