@@ -1,6 +1,6 @@
 // Package flexdbtest starts a real flex-db server stack for a test, wired as cmd/flexdb wires it: a
 // migrated store on the engine the test chooses, the service over it, the gRPC server on a loopback TCP
-// port, and the HTTP handler in front of the same gRPC server through its in-process connection.
+// port, and the HTTP handler in front of the same services and middleware, called in process.
 //
 // It exists so that the end-to-end tests of grpcapi and httpapi test the one server production runs,
 // and so that neither keeps a copy of the wiring of its own.
@@ -84,7 +84,8 @@ func Start(t testing.TB, cfg sqlstore.Config, opts Options) *Server {
 		}
 		grpcOpts.Auth = service.NewAuthenticator(keys, s.AdminKey, service.KeyLookups{})
 	}
-	s.GRPC, _ = grpcapi.NewServer(s.Service, log, grpcOpts)
+	api := grpcapi.NewServer(s.Service, log, grpcOpts)
+	s.GRPC = api.GRPC
 	t.Cleanup(s.GRPC.Stop)
 
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -97,18 +98,13 @@ func Start(t testing.TB, cfg sqlstore.Config, opts Options) *Server {
 	}
 	t.Cleanup(func() { s.Conn.Close() })
 
-	inproc, err := grpcapi.InProcess(s.GRPC)
-	if err != nil {
-		t.Fatalf("in-process connection: %v", err)
-	}
-	t.Cleanup(inproc.Close)
 	ready := opts.Ready
 	if ready == nil {
 		ready = store
 	}
 	httpOpts := opts.HTTP
 	httpOpts.Log = log
-	if s.Handler, err = httpapi.NewHandler(inproc.Conn, ready, httpOpts); err != nil {
+	if s.Handler, err = httpapi.NewHandler(api.Direct, ready, httpOpts); err != nil {
 		t.Fatalf("HTTP handler: %v", err)
 	}
 	s.HTTP = httptest.NewServer(s.Handler)

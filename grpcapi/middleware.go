@@ -29,8 +29,8 @@ const (
 	ProtocolKey = "x-flexdb-protocol"
 )
 
-// InProcessNetwork is the network name of the listener the HTTP adapters dial.
-const InProcessNetwork = "bufconn"
+// InProcessNetwork is the network of the peer address of the HTTP adapters' calls (Direct).
+const InProcessNetwork = "in-process"
 
 // middleware is what every call passes through, whatever protocol it came in on: a request id, panic
 // recovery, error mapping, one log line and metrics.

@@ -75,12 +75,6 @@ func tcpPeer(ctx context.Context) context.Context {
 	return peer.NewContext(ctx, &peer.Peer{Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}})
 }
 
-// inProcessAddr is the address of an HTTP adapter's in-memory connection.
-type inProcessAddr struct{}
-
-func (inProcessAddr) Network() string { return InProcessNetwork }
-func (inProcessAddr) String() string  { return "in-process" }
-
 func TestMiddlewareHandlesEveryOutcome(t *testing.T) {
 	cases := []struct {
 		name    string

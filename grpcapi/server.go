@@ -38,9 +38,19 @@ type Options struct {
 	Metrics     prometheus.Registerer
 }
 
+// Server is the services behind every protocol, with one middleware: a rate limit or a failure budget
+// is the same whichever protocol a call comes in on.
+type Server struct {
+	GRPC   *grpc.Server
+	Health *health.Server // call Shutdown when draining
+	// Direct calls the services in process, for the HTTP adapters.
+	Direct *Direct
+}
+
 // NewServer returns a gRPC server with the dbaas services, server reflection (with the proto's comments)
-// and the standard health service (serving), every call passing through the middleware. Call Health().Shutdown() when draining.
-func NewServer(svc *service.Service, log *slog.Logger, opts Options) (*grpc.Server, *health.Server) {
+// and the standard health service (serving), and the direct path to the same services, every call
+// passing through the middleware.
+func NewServer(svc *service.Service, log *slog.Logger, opts Options) *Server {
 	m := newMiddleware(log, opts)
 	serverOpts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(m.unary), grpc.ChainStreamInterceptor(m.stream),
 		grpc.NumStreamWorkers(uint32(4 * runtime.GOMAXPROCS(0)))}
@@ -54,10 +64,18 @@ func NewServer(svc *service.Service, log *slog.Logger, opts Options) (*grpc.Serv
 		serverOpts = append(serverOpts, grpc.MaxConcurrentStreams(opts.MaxConcurrentStreams))
 	}
 
-	s := grpc.NewServer(serverOpts...)
-	Register(s, svc)
-	registerReflection(s)
-	h := health.NewServer()
-	healthpb.RegisterHealthServer(s, h)
-	return s, h
+	s := &Server{GRPC: grpc.NewServer(serverOpts...), Health: health.NewServer(), Direct: newDirect(m.unary, opts)}
+	Register(registrars{s.GRPC, s.Direct}, svc)
+	registerReflection(s.GRPC)
+	healthpb.RegisterHealthServer(s.GRPC, s.Health)
+	return s
+}
+
+// registrars registers a service with each of them.
+type registrars []grpc.ServiceRegistrar
+
+func (rs registrars) RegisterService(desc *grpc.ServiceDesc, impl any) {
+	for _, r := range rs {
+		r.RegisterService(desc, impl)
+	}
 }

@@ -1,8 +1,8 @@
 package httpapi_test
 
 // The cost of each protocol: the same calls, made in parallel against one server on SQLite, through
-// gRPC, REST and JSON-RPC. REST and JSON-RPC reach the service through the in-process gRPC server, so
-// their time over gRPC's is what the HTTP adapters cost.
+// gRPC, REST and JSON-RPC. REST and JSON-RPC reach the service through the same middleware, called in
+// process (grpcapi.Direct), so their time over gRPC's is what the HTTP adapters cost.
 //
 //	go test -run '^$' -bench . -benchtime 2s ./httpapi/
 

@@ -76,14 +76,14 @@ var null = json.RawMessage("null")
 
 // jsonRPC serves JSON-RPC 2.0 at one endpoint, calling the gRPC server through conn.
 type jsonRPC struct {
-	conn     *grpc.ClientConn
+	conn     grpc.ClientConnInterface
 	methods  map[string]rpcMethod
 	discover json.RawMessage // the OpenRPC document, answered by rpc.discover
 	// maxBatchBytes bounds the results a batch's response holds: see ServeHTTP.
 	maxBatchBytes int
 }
 
-func newJSONRPC(conn *grpc.ClientConn, discover json.RawMessage, maxBatchBytes int64) *jsonRPC {
+func newJSONRPC(conn grpc.ClientConnInterface, discover json.RawMessage, maxBatchBytes int64) *jsonRPC {
 	return &jsonRPC{conn: conn, methods: rpcMethods(), discover: discover, maxBatchBytes: int(maxBatchBytes)}
 }
 

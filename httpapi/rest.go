@@ -39,7 +39,7 @@ var forwardedHeaders = []string{grpcapi.RequestIDKey, "retry-after"}
 
 // restHandler serves the REST routes generated from the proto's google.api.http rules, calling the
 // gRPC server through conn.
-func restHandler(conn *grpc.ClientConn) (http.Handler, error) {
+func restHandler(conn grpc.ClientConnInterface) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, wholeJSON{&runtime.JSONPb{MarshalOptions: marshalOptions, UnmarshalOptions: unmarshalOptions}}),
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD { return callMetadata(r, "rest") }),
@@ -342,7 +342,7 @@ func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + 
 
 // conditionalConn is the gateway's way to the gRPC server: it moves a request's If-Match onto the
 // request message's expected_version, whatever route and binding (path, query, body) made the message.
-type conditionalConn struct{ *grpc.ClientConn }
+type conditionalConn struct{ grpc.ClientConnInterface }
 
 func (c conditionalConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
 	if version, ok := versionCondition(ctx); ok {
@@ -350,7 +350,7 @@ func (c conditionalConn) Invoke(ctx context.Context, method string, args, reply 
 			return err
 		}
 	}
-	return c.ClientConn.Invoke(ctx, method, args, reply, opts...)
+	return c.ClientConnInterface.Invoke(ctx, method, args, reply, opts...)
 }
 
 // expectVersion sets m's expected_version to version: refused when m has no such field (the call has

@@ -1,8 +1,8 @@
 // Package httpapi serves flex-db's HTTP port: REST (generated from the proto by grpc-gateway), JSON-RPC
 // 2.0, the OpenAPI document with Swagger UI and ReDoc, health and readiness; and, on a listener of its
 // own, the metrics (MetricsHandler). REST and JSON-RPC
-// only translate: they call the gRPC server in-process, so every rule and every piece of middleware is
-// the one gRPC calls meet.
+// only translate: they call the gRPC services in process, through the same middleware (grpcapi.Direct), so
+// every rule and every piece of middleware is the one gRPC calls meet.
 package httpapi
 
 import (
@@ -38,8 +38,8 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// NewServer returns the HTTP server of the API; conn reaches the gRPC server (grpcapi.InProcess).
-func NewServer(conn *grpc.ClientConn, db Pinger, opts Options) (*http.Server, error) {
+// NewServer returns the HTTP server of the API; conn reaches the gRPC server (grpcapi.Server.Direct).
+func NewServer(conn grpc.ClientConnInterface, db Pinger, opts Options) (*http.Server, error) {
 	h, err := NewHandler(conn, db, opts)
 	if err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func NewServer(conn *grpc.ClientConn, db Pinger, opts Options) (*http.Server, er
 }
 
 // NewHandler is NewServer's handler, for tests and embedding.
-func NewHandler(conn *grpc.ClientConn, db Pinger, opts Options) (http.Handler, error) {
+func NewHandler(conn grpc.ClientConnInterface, db Pinger, opts Options) (http.Handler, error) {
 	rest, err := restHandler(conn)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,7 @@ package httpapi_test
 
 // The server every test of this package talks to is the one cmd/flexdb wires (flexdbtest.Start): a store
 // on a real engine, the service over it, the gRPC server on a real loopback listener, and the HTTP
-// handler in front of the same gRPC server through its in-process connection. Tests reach it as clients
+// handler in front of the same services and middleware, called in process. Tests reach it as clients
 // do: gRPC over TCP, and HTTP through httptest.
 
 import (

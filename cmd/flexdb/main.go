@@ -191,18 +191,14 @@ func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi
 	opts.MaxRecvBytes = cfg.MaxBodyBytes // one message limit for every protocol, both ways
 	opts.MaxSendBytes = cfg.MaxBodyBytes
 	opts.CallTimeout = cfg.CallTimeout
-	grpcServer, health := grpcapi.NewServer(svc, log, opts)
+	api := grpcapi.NewServer(svc, log, opts)
+	grpcServer, health := api.GRPC, api.Health
 
 	grpcLis, httpLis, err := listen(cfg)
 	if err != nil {
 		return err
 	}
-	inproc, err := grpcapi.InProcess(grpcServer)
-	if err != nil {
-		return err
-	}
-	defer inproc.Close()
-	httpServer, err := httpapi.NewServer(inproc.Conn, store, httpapi.Options{
+	httpServer, err := httpapi.NewServer(api.Direct, store, httpapi.Options{
 		MaxBodyBytes: int64(cfg.MaxBodyBytes), CORSOrigins: cfg.CORSOrigins, Log: log,
 	})
 	if err != nil {
