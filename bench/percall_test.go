@@ -2,8 +2,8 @@
 // the same database that serves the same calls with grpc-go and the driver alone. Each server runs as a
 // process of its own, so what it spends is read from the kernel (/proc/<pid>/stat, user and system
 // time over all threads) and from its own Go runtime (go_memstats_mallocs_total on its metrics
-// listener), never mixed with the client's. The same load, 16 concurrent callers over one loopback gRPC
-// connection, runs against flex-db and the floor in turn, twice (flexdb, floor, flexdb#01, floor#01),
+// listener), never mixed with the client's. The same load, 16 and then 256 concurrent callers over one
+// loopback gRPC connection, runs against flex-db and the floor in turn, twice (flexdb, floor, flexdb#01, floor#01),
 // so that a noisy neighbour shows as a disagreement between rounds rather than as a ratio.
 //
 //	flock /tmp/flexdb-heavy.lock go test -run '^$' -bench PerCall -benchtime 2s ./bench/
@@ -30,8 +30,9 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// callers is how many goroutines call at once, as ghz -c 16 does.
-const callers = 16
+// callers are how many goroutines call at once: 16, as ghz -c 16 does, and 256, for the memory a
+// crowd of callers costs.
+var callers = []int{16, 256}
 
 // rounds is how many times each server is measured per scenario, alternating.
 const rounds = 2
@@ -160,13 +161,15 @@ func BenchmarkPerCall(b *testing.B) {
 			servers = append(servers, server{name: "floor", proc: floor, conn: dial(b, floor.GRPC)})
 			sameNode(b, f, servers)
 			for _, sc := range scenarios {
-				b.Run(sc.name, func(b *testing.B) {
-					for range rounds {
-						for _, s := range servers {
-							b.Run(s.name, func(b *testing.B) { measure(b, s, func() func(context.Context) error { return sc.call(f, s.conn) }) })
+				for _, n := range callers {
+					b.Run(fmt.Sprintf("%s/%d-callers", sc.name, n), func(b *testing.B) {
+						for range rounds {
+							for _, s := range servers {
+								b.Run(s.name, func(b *testing.B) { measure(b, s, n, func() func(context.Context) error { return sc.call(f, s.conn) }) })
+							}
 						}
-					}
-				})
+					})
+				}
 			}
 		})
 	}
@@ -174,7 +177,7 @@ func BenchmarkPerCall(b *testing.B) {
 
 // measure runs b.N calls from callers goroutines (each with its own call, from newCall) and reports
 // what the server spent on them.
-func measure(b *testing.B, s server, newCall func() func(context.Context) error) {
+func measure(b *testing.B, s server, callers int, newCall func() func(context.Context) error) {
 	// Reading the metrics allocates in the server: the first two reads measure what one costs, which
 	// is taken off the run's count.
 	m0, m1 := metric(b, s.proc, "go_memstats_mallocs_total"), metric(b, s.proc, "go_memstats_mallocs_total")

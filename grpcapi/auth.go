@@ -44,11 +44,11 @@ const ClientAddrKey = "x-flexdb-client-addr"
 // one not known valid is charged to its client address before any lookup, so that bad credentials
 // cost the server little and cannot crowd out good ones; a known key is never charged, so that a
 // flood from an address (a NAT) shared with good callers does not hold those back.
-func (m *middleware) principal(ctx context.Context, md metadata.MD) (flexdb.Principal, error) {
+func (m *middleware) principal(ctx context.Context) (flexdb.Principal, error) {
 	if m.opts.Development {
 		return flexdb.Principal{Kind: flexdb.PrincipalDevelopment}, nil
 	}
-	header := first(md, "authorization")
+	header := first(ctx, "authorization")
 	secret, err := service.ParseBearer(header)
 	if header == "" || m.opts.Auth == nil {
 		err = flexdb.Errorf(flexdb.Unauthenticated, "an API key is required: send authorization: Bearer <key>")
@@ -56,7 +56,7 @@ func (m *middleware) principal(ctx context.Context, md metadata.MD) (flexdb.Prin
 	if err == nil && m.opts.Auth.Known(secret) {
 		return m.opts.Auth.Authenticate(ctx, secret)
 	}
-	if ok, wait := m.failures.allow(clientAddr(ctx, md)); !ok {
+	if ok, wait := m.failures.allow(clientAddr(ctx)); !ok {
 		return flexdb.Principal{}, m.failures.refuse(ctx, wait)
 	}
 	if err != nil {
@@ -67,14 +67,14 @@ func (m *middleware) principal(ctx context.Context, md metadata.MD) (flexdb.Prin
 
 // clientAddr is the address a call is charged to: the HTTP client's for the in-process HTTP adapters,
 // else the connection's peer. An IPv6 client is charged by its /64, the block one host usually has.
-func clientAddr(ctx context.Context, md metadata.MD) string {
+func clientAddr(ctx context.Context) string {
 	p, ok := peer.FromContext(ctx)
 	if !ok || p.Addr == nil {
 		return ""
 	}
 	addr := p.Addr.String()
 	if p.Addr.Network() == InProcessNetwork {
-		addr = first(md, ClientAddrKey)
+		addr = first(ctx, ClientAddrKey)
 	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {

@@ -2,17 +2,17 @@ package grpcapi
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"math"
+	"runtime/debug"
 	"strconv"
 	"strings"
-
-	"fmt"
-	"github.com/flexdb/flexdb"
-	"github.com/flexdb/flexdb/service"
-	"log/slog"
-	"runtime/debug"
+	"sync"
 	"time"
 
+	"github.com/flexdb/flexdb"
+	"github.com/flexdb/flexdb/service"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
@@ -41,6 +41,32 @@ type middleware struct {
 	log      *slog.Logger
 	calls    *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// series holds each label set's counter and histogram once looked up (metricKey to
+	// callSeries): WithLabelValues hashes its labels on every call. The sets are few, at most
+	// protocols x methods x codes.
+	series sync.Map
+}
+
+type metricKey struct {
+	protocol, method string
+	code             codes.Code
+}
+
+type callSeries struct {
+	calls   prometheus.Counter
+	latency prometheus.Observer
+}
+
+// observe counts a call and its latency.
+func (m *middleware) observe(protocol, method string, code codes.Code, elapsed time.Duration) {
+	key := metricKey{protocol, method, code}
+	s, ok := m.series.Load(key)
+	if !ok {
+		s, _ = m.series.LoadOrStore(key, callSeries{calls: m.calls.WithLabelValues(protocol, method, code.String()), latency: m.latency.WithLabelValues(protocol, method)})
+	}
+	cs := s.(callSeries)
+	cs.calls.Inc()
+	cs.latency.Observe(elapsed.Seconds())
 }
 
 func newMiddleware(log *slog.Logger, opts Options) *middleware {
@@ -71,24 +97,23 @@ func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 		ctx, cancel = context.WithTimeout(ctx, m.opts.CallTimeout)
 		defer cancel()
 	}
-	md, _ := metadata.FromIncomingContext(ctx)
-	reqID := first(md, RequestIDKey)
+	reqID := first(ctx, RequestIDKey)
 	if reqID == "" || len(reqID) > 128 {
 		reqID = uuid.NewString()
 	}
 	protocol := "grpc"
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil && p.Addr.Network() == InProcessNetwork {
-		if named := first(md, ProtocolKey); named != "" {
+		if named := first(ctx, ProtocolKey); named != "" {
 			protocol = named
 		}
 	}
-	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDKey, reqID))
+	_ = grpc.SetHeader(ctx, metadata.MD{RequestIDKey: {reqID}}) // a literal: Pairs would lower-case the key again
 
 	var who flexdb.Principal
 	var resp any
 	var err error
 	if strings.HasPrefix(info.FullMethod, dbaasPrefix) {
-		who, err = m.principal(ctx, md)
+		who, err = m.principal(ctx)
 		if err == nil {
 			if ok, wait := m.limit.allow(who.Kind + "/" + who.KeyID); !ok {
 				err = m.limit.refuse(ctx, wait)
@@ -102,12 +127,11 @@ func (m *middleware) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 	code := st.Code()
 	if d := retryAfter(st); d > 0 {
 		// REST passes this header on as Retry-After.
-		_ = grpc.SetHeader(ctx, metadata.Pairs("retry-after", strconv.Itoa(int(math.Ceil(d.Seconds())))))
+		_ = grpc.SetHeader(ctx, metadata.MD{"retry-after": {strconv.Itoa(int(math.Ceil(d.Seconds())))}})
 	}
 
 	elapsed := time.Since(start)
-	m.calls.WithLabelValues(protocol, info.FullMethod, code.String()).Inc()
-	m.latency.WithLabelValues(protocol, info.FullMethod).Observe(elapsed.Seconds())
+	m.observe(protocol, info.FullMethod, code, elapsed)
 	attrs := make([]slog.Attr, 0, 8)
 	attrs = append(attrs, slog.String("protocol", protocol), slog.String("method", info.FullMethod), slog.String("code", code.String()),
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("request_id", reqID))
@@ -168,8 +192,10 @@ func (m *middleware) call(ctx context.Context, req any, info *grpc.UnaryServerIn
 	return handler(ctx, req)
 }
 
-func first(md metadata.MD, key string) string {
-	if v := md.Get(key); len(v) > 0 {
+// first is the first value of key in the call's metadata; it reads the one key rather than copying
+// the whole metadata (FromIncomingContext), which every call would pay for.
+func first(ctx context.Context, key string) string {
+	if v := metadata.ValueFromIncomingContext(ctx, key); len(v) > 0 {
 		return v[0]
 	}
 	return ""

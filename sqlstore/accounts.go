@@ -36,7 +36,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *flexdb.Tenant) error {
 
 func (s *Store) GetTenant(ctx context.Context, id string) (*flexdb.Tenant, error) {
 	t, err := one(s.db.reader().QueryRow(ctx, "SELECT "+tenantColumns+" FROM tenants WHERE id = $1", id),
-		scanTenant, notFound("tenant %s not found", id), "read tenant")
+		scanTenant, func() error { return notFound("tenant %s not found", id) }, "read tenant")
 	return &t, err
 }
 
@@ -64,7 +64,7 @@ func (s *Store) tenantVersion(ctx context.Context, id string) func() (int64, err
 
 func (s *Store) DeleteTenant(ctx context.Context, id string, expectedVersion int64) error {
 	n, err := s.db.writer().Exec(ctx, "DELETE FROM tenants WHERE id = $1 AND (version = $2 OR $2 = 0)", id, expectedVersion)
-	return deleted(n, err, expectedVersion, s.tenantVersion(ctx, id), notFound("tenant %s not found", id), "tenant", id)
+	return deleted(n, err, expectedVersion, s.tenantVersion(ctx, id), func() error { return notFound("tenant %s not found", id) }, "tenant", id)
 }
 
 func (s *Store) ListTenants(ctx context.Context, q service.ListQuery) ([]flexdb.Tenant, int, error) {
@@ -101,7 +101,7 @@ func (s *Store) CreateUser(ctx context.Context, u *flexdb.User) error {
 
 func (s *Store) GetUser(ctx context.Context, id string) (*flexdb.User, error) {
 	u, err := one(s.db.reader().QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id),
-		scanUser, notFound("user %s not found", id), "read user")
+		scanUser, func() error { return notFound("user %s not found", id) }, "read user")
 	return &u, err
 }
 
@@ -129,7 +129,7 @@ func (s *Store) userVersion(ctx context.Context, id string) func() (int64, error
 
 func (s *Store) DeleteUser(ctx context.Context, id string, expectedVersion int64) error {
 	n, err := s.db.writer().Exec(ctx, "DELETE FROM users WHERE id = $1 AND (version = $2 OR $2 = 0)", id, expectedVersion)
-	return deleted(n, err, expectedVersion, s.userVersion(ctx, id), notFound("user %s not found", id), "user", id)
+	return deleted(n, err, expectedVersion, s.userVersion(ctx, id), func() error { return notFound("user %s not found", id) }, "user", id)
 }
 
 func (s *Store) ListUsers(ctx context.Context, q service.ListQuery) ([]flexdb.User, int, error) {
@@ -171,7 +171,7 @@ func (s *Store) AddMember(ctx context.Context, m *flexdb.Membership) error {
 
 func (s *Store) RemoveMember(ctx context.Context, tenantID, userID string) error {
 	n, err := s.db.writer().Exec(ctx, "DELETE FROM tenant_users WHERE tenant_id = $1 AND user_id = $2", tenantID, userID)
-	return affected(n, err, notFound("user %s is not a member of tenant %s", userID, tenantID), "remove member")
+	return affected(n, err, func() error { return notFound("user %s is not a member of tenant %s", userID, tenantID) }, "remove member")
 }
 
 func (s *Store) ListMembers(ctx context.Context, tenantID string, q service.ListQuery) ([]flexdb.Membership, int, error) {

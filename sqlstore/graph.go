@@ -39,7 +39,7 @@ func (s *Store) CreateNodeType(ctx context.Context, t *flexdb.NodeType) error {
 
 func (s *Store) GetNodeType(ctx context.Context, tenantID, id string) (*flexdb.NodeType, error) {
 	t, err := one(s.db.reader().QueryRow(ctx, "SELECT "+nodeTypeColumns+" FROM node_types WHERE tenant_id = $1 AND id = $2", tenantID, id),
-		scanNodeType, notFound("node type %s not found", id), "read node type")
+		scanNodeType, func() error { return notFound("node type %s not found", id) }, "read node type")
 	return &t, err
 }
 
@@ -67,7 +67,7 @@ func (s *Store) nodeTypeVersion(ctx context.Context, tenantID, id string) func()
 
 func (s *Store) DeleteNodeType(ctx context.Context, tenantID, id string, cascade bool, expectedVersion int64) error {
 	const del = "DELETE FROM node_types WHERE tenant_id = $1 AND id = $2 AND (version = $3 OR $3 = 0)"
-	missing, version := notFound("node type %s not found", id), s.nodeTypeVersion(ctx, tenantID, id)
+	missing, version := func() error { return notFound("node type %s not found", id) }, s.nodeTypeVersion(ctx, tenantID, id)
 	if !cascade {
 		n, err := s.db.writer().Exec(ctx, del, tenantID, id, expectedVersion)
 		if s.db.violated(err) == foreignKeyViolation {
@@ -83,7 +83,7 @@ func (s *Store) DeleteNodeType(ctx context.Context, tenantID, id string, cascade
 		err := q.QueryRow(ctx, "SELECT 1 FROM node_types WHERE tenant_id = $1 AND id = $2"+s.db.forUpdate(), tenantID, id).Scan(&found)
 		switch {
 		case isNoRows(err):
-			return missing
+			return missing()
 		case err != nil:
 			return fault(err, "lock node type")
 		}
@@ -132,12 +132,12 @@ func (s *Store) CreateNode(ctx context.Context, n *flexdb.Node, typeVersion int6
 		// The type was there when the statement began and deleted before it ended.
 		return notFound("node type %s not found", n.NodeTypeID)
 	}
-	return affected(c, err, notFound("node type %s not found at version %d", n.NodeTypeID, typeVersion), "create node")
+	return affected(c, err, func() error { return notFound("node type %s not found at version %d", n.NodeTypeID, typeVersion) }, "create node")
 }
 
 func (s *Store) GetNode(ctx context.Context, tenantID, id string) (*flexdb.Node, error) {
 	n, err := one(s.db.reader().QueryRow(ctx, "SELECT "+nodeColumns+" FROM nodes WHERE tenant_id = $1 AND id = $2", tenantID, id),
-		scanNode, notFound("node %s not found", id), "read node")
+		scanNode, func() error { return notFound("node %s not found", id) }, "read node")
 	return &n, err
 }
 
@@ -172,7 +172,7 @@ func (s *Store) DeleteNode(ctx context.Context, tenantID, id string, expectedVer
 	return deleted(n, err, expectedVersion, func() (int64, error) {
 		x, err := s.GetNode(ctx, tenantID, id)
 		return x.Version, err
-	}, notFound("node %s not found", id), "node", id)
+	}, func() error { return notFound("node %s not found", id) }, "node", id)
 }
 
 func (s *Store) ListNodes(ctx context.Context, tenantID string, f service.NodeFilter, q service.ListQuery) ([]flexdb.Node, int, error) {
@@ -215,7 +215,7 @@ func (s *Store) CreateRelationship(ctx context.Context, r *flexdb.Relationship) 
 
 func (s *Store) GetRelationship(ctx context.Context, tenantID, id string) (*flexdb.Relationship, error) {
 	x, err := one(s.db.reader().QueryRow(ctx, "SELECT "+relationshipColumns+" FROM relationships WHERE tenant_id = $1 AND id = $2", tenantID, id),
-		scanRelationship, notFound("relationship %s not found", id), "read relationship")
+		scanRelationship, func() error { return notFound("relationship %s not found", id) }, "read relationship")
 	return &x, err
 }
 
@@ -243,7 +243,7 @@ func (s *Store) relationshipVersion(ctx context.Context, tenantID, id string) fu
 
 func (s *Store) DeleteRelationship(ctx context.Context, tenantID, id string, expectedVersion int64) error {
 	n, err := s.db.writer().Exec(ctx, "DELETE FROM relationships WHERE tenant_id = $1 AND id = $2 AND (version = $3 OR $3 = 0)", tenantID, id, expectedVersion)
-	return deleted(n, err, expectedVersion, s.relationshipVersion(ctx, tenantID, id), notFound("relationship %s not found", id), "relationship", id)
+	return deleted(n, err, expectedVersion, s.relationshipVersion(ctx, tenantID, id), func() error { return notFound("relationship %s not found", id) }, "relationship", id)
 }
 
 func (s *Store) ListRelationships(ctx context.Context, tenantID string, f service.RelationshipFilter, q service.ListQuery) ([]flexdb.Relationship, int, error) {

@@ -52,7 +52,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, tenantID string, q service.List
 
 func (s *Store) RevokeAPIKey(ctx context.Context, tenantID, id string, at time.Time) error {
 	n, err := s.db.writer().Exec(ctx, "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL", tenantID, id, at)
-	return affected(n, err, notFound("API key %s not found or already revoked", id), "revoke API key")
+	return affected(n, err, func() error { return notFound("API key %s not found or already revoked", id) }, "revoke API key")
 }
 
 // KeyPrincipal finds the valid key with hash and what it may do now: a member's key takes the

@@ -44,7 +44,7 @@ func roleMissing(name string) error { return notFound("role %q is not defined", 
 
 func (s *Store) GetRole(ctx context.Context, tenantID, name string) (*flexdb.Role, error) {
 	x, err := one(s.db.reader().QueryRow(ctx, "SELECT "+roleColumns+" FROM roles WHERE tenant_id = $1 AND name = $2", tenantID, name),
-		scanRole, roleMissing(name), "read role")
+		scanRole, func() error { return roleMissing(name) }, "read role")
 	return &x, err
 }
 

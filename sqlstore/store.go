@@ -163,11 +163,12 @@ func notFound(format string, args ...any) error {
 	return flexdb.Errorf(flexdb.NotFound, format, args...)
 }
 
-// one scans the single row of a statement, answering NotFound when there is none.
-func one[T any](r row, scan func(row) (T, error), missing error, what string) (T, error) {
+// one scans the single row of a statement, answering missing() when there is none: a function, so that
+// a call that finds its row formats no error.
+func one[T any](r row, scan func(row) (T, error), missing func() error, what string) (T, error) {
 	v, err := scan(r)
 	if isNoRows(err) {
-		return v, missing
+		return v, missing()
 	}
 	if err != nil {
 		return v, fault(err, what)
@@ -176,12 +177,12 @@ func one[T any](r row, scan func(row) (T, error), missing error, what string) (T
 }
 
 // affected turns "no row matched" into NotFound.
-func affected(n int64, err error, missing error, what string) error {
+func affected(n int64, err error, missing func() error, what string) error {
 	if err != nil {
 		return fault(err, what)
 	}
 	if n == 0 {
-		return missing
+		return missing()
 	}
 	return nil
 }
@@ -202,7 +203,7 @@ func conflict(expected int64, get func() (int64, error), what, id string) error 
 
 // deleted is affected for a delete that may expect a version (0: any): when it matched no row, the row
 // is missing (NotFound) or at another version (Aborted, with nothing deleted).
-func deleted(n int64, err error, expected int64, get func() (int64, error), missing error, what, id string) error {
+func deleted(n int64, err error, expected int64, get func() (int64, error), missing func() error, what, id string) error {
 	if err != nil || n > 0 || expected == 0 {
 		return affected(n, err, missing, "delete "+what)
 	}

@@ -2,7 +2,7 @@
 // health), and metrics on a port of their own, over embedded SQLite or PostgreSQL; `flexdb migrate` brings the schema up to date.
 //
 // Wiring, top to bottom: config (config.go) -> store (sqlstore) -> rules (service) -> gRPC (grpcapi)
-// -> HTTP adapters in front of gRPC (httpapi).
+// -> HTTP adapters calling the same services and middleware (httpapi, grpcapi.Direct).
 package main
 
 import (
@@ -27,6 +27,7 @@ import (
 	"github.com/flexdb/flexdb/jsondoc"
 	"github.com/flexdb/flexdb/service"
 	"github.com/flexdb/flexdb/sqlstore"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -175,6 +176,9 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*sqlstore.St
 }
 
 func serve(ctx context.Context, cfg *config, store *sqlstore.Store, opts grpcapi.Options, log *slog.Logger) error {
+	// Request and row ids draw their random bits from a buffer refilled 4 KiB at a time rather than
+	// one read of the system's generator each: ids are unique, not secret (keys use crypto/rand).
+	uuid.EnableRandPool()
 	lim := service.DefaultLimits
 	lim.Document = jsondoc.Limits{MaxBytes: cfg.MaxDocumentBytes, MaxDepth: cfg.MaxDocumentDepth}
 	// A page's documents fill at most half a message, leaving the rest for the other fields and JSON's
