@@ -7,8 +7,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -402,4 +404,36 @@ func TestRESTQueryParameters(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A role's name is free text, so REST carries it percent-encoded in the path: a name with a space, a
+// percent sign, a question mark or a hash is reachable by GET, PUT and DELETE like any other. A slash is
+// refused when the role is defined, since no path could name it.
+func TestRESTRoleNamesArePercentEncodedInThePath(t *testing.T) {
+	s := start(t, sqlite(t), defaultOptions)
+	w := newWorld(t, s)
+	tenant := w.get("tenant")
+	for _, name := range []string{"on call", "50% off", "who?", "#1", "a+b"} {
+		t.Run(name, func(t *testing.T) {
+			if r := s.postJSON(t, "/tenants/"+tenant+"/roles", fmt.Sprintf(`{"name": %q, "permissions": ["nodes.read"]}`, name)); r.status != http.StatusCreated {
+				t.Fatalf("POST role: %d %s", r.status, r.body)
+			}
+			path := "/tenants/" + tenant + "/roles/" + url.PathEscape(name)
+			if r := s.do(t, http.MethodGet, path, "", nil); r.status != http.StatusOK || field(decode(t, r.body), "role", "name") != name {
+				t.Fatalf("GET %s: %d %s, want 200 with the role %q", path, r.status, r.body, name)
+			}
+			if r := s.do(t, http.MethodPut, path, "application/json", []byte(`{"permissions": ["nodes.read", "nodes.write"]}`)); r.status != http.StatusOK {
+				t.Fatalf("PUT %s: %d %s, want 200", path, r.status, r.body)
+			}
+			if r := s.do(t, http.MethodDelete, path, "", nil); r.status != http.StatusNoContent {
+				t.Fatalf("DELETE %s: %d %s, want 204", path, r.status, r.body)
+			}
+		})
+	}
+	t.Run("a name with a slash is refused", func(t *testing.T) {
+		r := s.postJSON(t, "/tenants/"+tenant+"/roles", `{"name": "team/leads", "permissions": ["nodes.read"]}`)
+		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `"field":"name"`) || !strings.Contains(string(r.body), `must not contain \"/\"`) {
+			t.Fatalf("POST a role named team/leads: %d %s, want 400 naming the field and the slash", r.status, r.body)
+		}
+	})
 }

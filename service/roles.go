@@ -119,11 +119,15 @@ func (c *check) mayGrant(ps []Permission, what string) error {
 }
 
 // roleName checks the name of a role to define: free text, but not a built-in role, whose permissions
-// are fixed.
+// are fixed, and without a slash, so that REST can address the role by its name in the path (a member
+// may still hold such a role name, which grants nothing).
 func (c *check) roleName(field, v string) {
 	c.text(field, v, c.lim.NameChars, true)
 	if isBuiltinRole(v) {
 		c.add(field, "is the built-in role "+v+", whose permissions are fixed; choose another name")
+	}
+	if strings.Contains(v, "/") {
+		c.add(field, `must not contain "/": REST names a role in its path`)
 	}
 }
 

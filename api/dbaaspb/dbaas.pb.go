@@ -4462,7 +4462,8 @@ type CreateRoleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The tenant to define the role in; NOT_FOUND when there is none.
 	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
-	// Required: up to 200 characters, no control characters, not a built-in role's name.
+	// Required: up to 200 characters, no control characters, no "/" (REST names the role in its path),
+	// not a built-in role's name.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// Required, at least one: permission names (see RoleService); repeats are dropped. Each must be one the
 	// caller has itself.
