@@ -748,6 +748,14 @@ var rpcCases = []rpcCase{
 			_, err := w.DeleteRole(ctx, &pb.DeleteRoleRequest{TenantId: w.tenant.Id, Name: x.Name})
 			return err
 		}},
+	{name: "DeleteRole/refuses a stale expected_version, deleting nothing", code: codes.Aborted,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			x := w.newRole(t, w.tenant.Id)
+			_, err := w.DeleteRole(ctx, &pb.DeleteRoleRequest{TenantId: w.tenant.Id, Name: x.Name, ExpectedVersion: 7})
+			_, getErr := w.GetRole(ctx, &pb.GetRoleRequest{TenantId: w.tenant.Id, Name: x.Name})
+			check(t, getErr == nil, "GetRole after the refused delete: %v", getErr)
+			return err
+		}},
 	{name: "DeleteRole/refuses a built-in role", code: codes.InvalidArgument, fields: []string{"name"},
 		call: func(ctx context.Context, t *testing.T, w *world) error {
 			_, err := w.DeleteRole(ctx, &pb.DeleteRoleRequest{TenantId: w.tenant.Id, Name: "admin"})

@@ -159,7 +159,7 @@ func (h *handlers) UpdateRole(ctx context.Context, r *pb.UpdateRoleRequest) (*pb
 }
 
 func (h *handlers) DeleteRole(ctx context.Context, r *pb.DeleteRoleRequest) (*pb.DeleteRoleResponse, error) {
-	return &pb.DeleteRoleResponse{}, h.svc.DeleteRole(ctx, r.TenantId, r.Name)
+	return &pb.DeleteRoleResponse{}, h.svc.DeleteRole(ctx, r.TenantId, r.Name, r.ExpectedVersion)
 }
 
 func (h *handlers) ListRoles(ctx context.Context, r *pb.ListRolesRequest) (*pb.ListRolesResponse, error) {

@@ -15,7 +15,7 @@ import (
 )
 
 // versionedKinds are the kinds of rows with a version, by the name their RPCs share.
-var versionedKinds = []string{"Tenant", "User", "NodeType", "Node", "Relationship"}
+var versionedKinds = []string{"Tenant", "User", "NodeType", "Node", "Relationship", "Role"}
 
 // itemVersion reads the version of the one item a REST response holds ({"node": {"version": "3", ...}});
 // ok is false for a list, an empty response or an item without a version.

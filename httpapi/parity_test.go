@@ -97,6 +97,7 @@ var scenarios = []scenario{
 	{"UpdateRole", "refuses to redefine a built-in role", []string{"tenant"}, `{"tenant_id": "{{tenant}}", "name": "viewer", "permissions": ["nodes.write"]}`, invalid, []string{"name"}},
 	{"UpdateRole", "is aborted when the role moved past the version expected", nil, `{"tenant_id": "{{tenant}}", "name": "{{role}}", "expected_version": "3"}`, aborted, nil},
 	{"DeleteRole", "deletes a role no one holds", nil, `{"tenant_id": "{{tenant}}", "name": "{{role}}"}`, success, nil},
+	{"DeleteRole", "is aborted when the role is at another version than expected", nil, `{"tenant_id": "{{tenant}}", "name": "{{role}}", "expected_version": "3"}`, aborted, nil},
 	{"DeleteRole", "refuses a role members hold, saying how many", nil, `{"tenant_id": "{{tenant}}", "name": "{{held_role}}"}`, precondition, nil},
 	{"DeleteRole", "answers not found for an undefined role", []string{"tenant"}, `{"tenant_id": "{{tenant}}", "name": "Nobody"}`, notFound, nil},
 	{"ListRoles", "lists the tenant's roles", []string{"role", "held_role"}, `{"tenant_id": "{{tenant}}"}`, success, nil},

@@ -63,7 +63,7 @@ func TestRequestsListEveryViolation(t *testing.T) {
 			_, err := s.UpdateRole(ctx, RoleUpdate{TenantID: tenantA, Name: "owner", Permissions: []string{"nodes.read"}})
 			return err
 		}, []fv{violation("name", "is the built-in role owner, whose permissions are fixed; choose another name")}},
-		{"delete role: a built-in role cannot be deleted", func() error { return s.DeleteRole(ctx, tenantA, "viewer") },
+		{"delete role: a built-in role cannot be deleted", func() error { return s.DeleteRole(ctx, tenantA, "viewer", 0) },
 			[]fv{violation("name", "is the built-in role viewer, whose permissions are fixed; choose another name")}},
 		{"add user to tenant: both ids required", func() error { _, err := s.AddUserToTenant(ctx, "", "", ""); return err },
 			[]fv{violation("tenant_id", "is required"), violation("user_id", "is required")}},

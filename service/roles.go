@@ -60,15 +60,17 @@ func (s *Service) UpdateRole(ctx context.Context, u RoleUpdate) (*flexdb.Role, e
 	return s.store.UpdateRole(ctx, u)
 }
 
-// DeleteRole removes a role no membership or valid service key holds.
-func (s *Service) DeleteRole(ctx context.Context, tenantID, name string) error {
+// DeleteRole removes a role no membership or valid service key holds; a non-zero expectedVersion makes
+// it conditional (Aborted when the role moved on).
+func (s *Service) DeleteRole(ctx context.Context, tenantID, name string, expectedVersion int64) error {
 	c := s.check(ctx, "DeleteRole")
 	tenantID = c.tenant("tenant_id", tenantID)
 	c.roleName("name", name)
+	c.version("expected_version", expectedVersion)
 	if err := c.err(); err != nil {
 		return err
 	}
-	return s.store.DeleteRole(ctx, tenantID, name)
+	return s.store.DeleteRole(ctx, tenantID, name, expectedVersion)
 }
 
 func (s *Service) ListRoles(ctx context.Context, tenantID string, p PageRequest) (flexdb.Page[flexdb.Role], error) {

@@ -40,7 +40,7 @@ type Store interface {
 	UpdateRole(ctx context.Context, u RoleUpdate) (*flexdb.Role, error)
 	// DeleteRole refuses with FailedPrecondition, saying how many, while memberships or valid service
 	// keys of the tenant hold the role.
-	DeleteRole(ctx context.Context, tenantID, name string) error
+	DeleteRole(ctx context.Context, tenantID, name string, expectedVersion int64) error
 	// ListRoles pages by the roles' ids: the order they were defined in.
 	ListRoles(ctx context.Context, tenantID string, q ListQuery) ([]flexdb.Role, int, error)
 

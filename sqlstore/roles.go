@@ -76,9 +76,9 @@ const (
 )
 
 // DeleteRole is one statement that deletes only an unheld role; why it deleted nothing is asked after.
-func (s *Store) DeleteRole(ctx context.Context, tenantID, name string) error {
-	n, err := s.db.writer().Exec(ctx, "DELETE FROM roles WHERE tenant_id = $1 AND name = $2 AND ("+roleMembers+") = 0 AND ("+roleKeys+") = 0",
-		tenantID, name)
+func (s *Store) DeleteRole(ctx context.Context, tenantID, name string, expectedVersion int64) error {
+	n, err := s.db.writer().Exec(ctx, "DELETE FROM roles WHERE tenant_id = $1 AND name = $2 AND (version = $3 OR $3 = 0) AND ("+roleMembers+") = 0 AND ("+roleKeys+") = 0",
+		tenantID, name, expectedVersion)
 	if err != nil {
 		return fault(err, "delete role")
 	}
@@ -86,13 +86,17 @@ func (s *Store) DeleteRole(ctx context.Context, tenantID, name string) error {
 		return nil
 	}
 	var defined, members, keys int
-	err = s.db.reader().QueryRow(ctx, "SELECT (SELECT count(*) FROM roles WHERE tenant_id = $1 AND name = $2), ("+roleMembers+"), ("+roleKeys+")",
-		tenantID, name).Scan(&defined, &members, &keys)
+	var version int64
+	err = s.db.reader().QueryRow(ctx, "SELECT (SELECT count(*) FROM roles WHERE tenant_id = $1 AND name = $2), "+
+		"(SELECT coalesce(max(version), 0) FROM roles WHERE tenant_id = $1 AND name = $2), ("+roleMembers+"), ("+roleKeys+")",
+		tenantID, name).Scan(&defined, &version, &members, &keys)
 	switch {
 	case err != nil:
 		return fault(err, "count holders of role")
 	case defined == 0:
 		return roleMissing(name)
+	case expectedVersion != 0 && version != expectedVersion:
+		return stale("role", name, version, expectedVersion)
 	case members+keys == 0: // the last holder left between the two statements
 		return flexdb.Errorf(flexdb.Aborted, "role %q changed during the delete: retry", name)
 	}

@@ -93,11 +93,21 @@ var roleSpecs = []spec{
 	{"a deleted role is gone; deleting it again is NotFound", func(t *testing.T, f *fixture) {
 		x := f.tenant()
 		r, kept := f.role(x.ID, "nodes.read"), f.role(x.ID, "nodes.read")
-		must(t, f.s.DeleteRole(f.ctx, x.ID, r.Name))
+		must(t, f.s.DeleteRole(f.ctx, x.ID, r.Name, 0))
 		_, err := f.s.GetRole(f.ctx, x.ID, r.Name)
 		wantCode(t, err, flexdb.NotFound)
-		wantCode(t, f.s.DeleteRole(f.ctx, x.ID, r.Name), flexdb.NotFound)
+		wantCode(t, f.s.DeleteRole(f.ctx, x.ID, r.Name, 0), flexdb.NotFound)
 		sameList(t, f.roles(x.ID), []flexdb.Role{*kept})
+	}},
+	{"a delete expecting another version is Aborted and deletes nothing; at the role's version it deletes", func(t *testing.T, f *fixture) {
+		x := f.tenant()
+		r := f.role(x.ID, "nodes.read")
+		err := f.s.DeleteRole(f.ctx, x.ID, r.Name, r.Version+1)
+		wantCode(t, err, flexdb.Aborted)
+		wantMessage(t, err, "version")
+		sameList(t, f.roles(x.ID), []flexdb.Role{*r})
+		must(t, f.s.DeleteRole(f.ctx, x.ID, r.Name, r.Version))
+		wantCode(t, f.s.DeleteRole(f.ctx, x.ID, r.Name, r.Version), flexdb.NotFound)
 	}},
 	{"deleting a role that members and service keys hold is FailedPrecondition saying how many, and deletes nothing", func(t *testing.T, f *fixture) {
 		x, y := f.tenant(), f.tenant()
@@ -106,7 +116,7 @@ var roleSpecs = []spec{
 		f.holder(x.ID, r.Name)
 		f.key(x.ID, "", r.Name)
 		f.holder(y.ID, r.Name) // another tenant's member of the same role name does not count
-		err := f.s.DeleteRole(f.ctx, x.ID, r.Name)
+		err := f.s.DeleteRole(f.ctx, x.ID, r.Name, 0)
 		wantCode(t, err, flexdb.FailedPrecondition)
 		wantMessage(t, err, "2 members", "1 service keys")
 		sameList(t, f.roles(x.ID), []flexdb.Role{*r})
@@ -116,7 +126,7 @@ var roleSpecs = []spec{
 		r := f.role(x.ID, "nodes.read")
 		k := f.key(x.ID, "", r.Name)
 		must(t, f.s.RevokeAPIKey(f.ctx, x.ID, k.ID, later()))
-		must(t, f.s.DeleteRole(f.ctx, x.ID, r.Name))
+		must(t, f.s.DeleteRole(f.ctx, x.ID, r.Name, 0))
 	}},
 	{"a key of a defined role carries its permissions; of a built-in or undefined role, none", func(t *testing.T, f *fixture) {
 		x := f.tenant()
@@ -156,7 +166,7 @@ var roleSpecs = []spec{
 		wantCode(t, err, flexdb.NotFound)
 		_, err = f.s.UpdateRole(f.ctx, service.RoleUpdate{TenantID: y.ID, Name: r.Name, Permissions: []string{"nodes.write"}, At: later()})
 		wantCode(t, err, flexdb.NotFound)
-		wantCode(t, f.s.DeleteRole(f.ctx, y.ID, r.Name), flexdb.NotFound)
+		wantCode(t, f.s.DeleteRole(f.ctx, y.ID, r.Name, 0), flexdb.NotFound)
 		if got := f.roles(y.ID); len(got) != 0 {
 			t.Fatalf("B lists A's roles: %+v", got)
 		}

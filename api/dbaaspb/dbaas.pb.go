@@ -4795,9 +4795,12 @@ type DeleteRoleRequest struct {
 	// The tenant the role belongs to.
 	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	// The role's name.
-	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the role is deleted only if it is at this version; otherwise ABORTED, nothing deleted.
+	// REST's If-Match sets it.
+	ExpectedVersion int64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *DeleteRoleRequest) Reset() {
@@ -4842,6 +4845,13 @@ func (x *DeleteRoleRequest) GetName() string {
 		return x.Name
 	}
 	return ""
+}
+
+func (x *DeleteRoleRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 // Empty: the role is gone.
@@ -5322,10 +5332,11 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\vpermissions\x18\x03 \x03(\tR\vpermissions\x12)\n" +
 	"\x10expected_version\x18\x04 \x01(\x03R\x0fexpectedVersion\"5\n" +
 	"\x12UpdateRoleResponse\x12\x1f\n" +
-	"\x04role\x18\x01 \x01(\v2\v.dbaas.RoleR\x04role\"D\n" +
+	"\x04role\x18\x01 \x01(\v2\v.dbaas.RoleR\x04role\"o\n" +
 	"\x11DeleteRoleRequest\x12\x1b\n" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\"\x14\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12)\n" +
+	"\x10expected_version\x18\x03 \x01(\x03R\x0fexpectedVersion\"\x14\n" +
 	"\x12DeleteRoleResponse\"b\n" +
 	"\x10ListRolesRequest\x12\x1b\n" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x121\n" +
