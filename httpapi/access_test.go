@@ -5,6 +5,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,6 +121,8 @@ func TestSuspendedTenantRefusesWritesByItsKeys(t *testing.T) {
 	}
 }
 
+var retryAfterInBody = regexp.MustCompile(`"retry_after_seconds":\s*[1-9]`)
+
 // With a rate of 1 call a second and a burst of 5, a key's 6th quick call is refused with
 // RESOURCE_EXHAUSTED and a retry-after header (gRPC), 429 with Retry-After (REST) or -32006 (JSON-RPC),
 // while another key calls on unaffected.
@@ -160,6 +163,10 @@ func TestRateLimitIsPerKey(t *testing.T) {
 				if r.Wire != -32006 {
 					t.Errorf("JSON-RPC error %d, want -32006", r.Wire)
 				}
+			}
+			// The error body says it too: a JSON-RPC call has no header of its own in a batch.
+			if p.name != "grpc" && !retryAfterInBody.Match(r.raw) {
+				t.Errorf("the error body has no retry_after_seconds of at least 1: %s", r.raw)
 			}
 			if r := p.send(t, s, getTenant, get, other.auth); r.Code != codes.OK {
 				t.Errorf("another key: %s (%s), want OK", r.Code, r.Message)

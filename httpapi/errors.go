@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"math"
 	"net/http"
 
 	"github.com/flexdb/flexdb/grpcapi"
@@ -98,6 +99,9 @@ type errorBody struct {
 	Code            string           `json:"code"` // the gRPC code name, e.g. NOT_FOUND
 	Message         string           `json:"message"`
 	FieldViolations []fieldViolation `json:"field_violations,omitempty"`
+	// RetryAfterSeconds is when to try again, for an answer that asks it (rate limited, UNAVAILABLE):
+	// what REST's Retry-After says, where a JSON-RPC call, one of a batch, has no header of its own.
+	RetryAfterSeconds int `json:"retry_after_seconds,omitempty"`
 }
 
 type fieldViolation struct {
@@ -112,6 +116,9 @@ func bodyOf(st *status.Status) errorBody {
 			for _, v := range br.GetFieldViolations() {
 				b.FieldViolations = append(b.FieldViolations, fieldViolation{Field: v.GetField(), Description: v.GetDescription()})
 			}
+		}
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			b.RetryAfterSeconds = int(math.Ceil(ri.GetRetryDelay().AsDuration().Seconds()))
 		}
 	}
 	return b

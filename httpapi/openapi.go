@@ -245,6 +245,7 @@ var errorSchema = map[string]any{
 				"field":       map[string]any{"type": "string", "description": "The field, or a JSON pointer into a document (data/title)."},
 				"description": map[string]any{"type": "string"},
 			}}},
+		"retry_after_seconds": map[string]any{"type": "integer", "description": "With a rate limit or UNAVAILABLE: seconds to wait before trying again, as Retry-After says."},
 	},
 }
 
