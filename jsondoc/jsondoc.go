@@ -41,19 +41,27 @@ func (e *TooLargeError) Error() string {
 // Canonical checks that text is one JSON object within lim and returns its canonical text. The error
 // says what is wrong in words fit for a field violation.
 func Canonical(text string, lim Limits) (string, error) {
+	canon, _, err := CanonicalValue(text, lim)
+	return canon, err
+}
+
+// CanonicalValue is Canonical that also returns the decoded object (numbers as json.Number, as sent),
+// so that a caller that validates the document against a schema does not parse it a second time.
+func CanonicalValue(text string, lim Limits) (string, map[string]any, error) {
 	v, err := parse(text, lim)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	if _, ok := v.(map[string]any); !ok {
-		return "", errors.New("must be a JSON object")
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return "", nil, errors.New("must be a JSON object")
 	}
 	b := &output{max: lim.MaxBytes}
 	b.Grow(len(text) + len(text)/8)
 	if err := write(b, v); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return b.String(), nil
+	return b.String(), obj, nil
 }
 
 // output is canonical text being written, measured as it grows: a document past the limit is refused

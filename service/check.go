@@ -166,18 +166,25 @@ func (c *check) oneOf(field, v string, allowed ...string) {
 // document checks a JSON object field and returns its canonical text; "" becomes "{}" when emptyIsEmpty
 // (create), and stays "" (leave unchanged) otherwise.
 func (c *check) document(field, v string, emptyIsEmpty bool) string {
+	canon, _ := c.documentValue(field, v, emptyIsEmpty)
+	return canon
+}
+
+// documentValue is document that also returns the decoded object, nil when the text is "" and stays so,
+// or is refused: what a schema validates, parsed once.
+func (c *check) documentValue(field, v string, emptyIsEmpty bool) (string, map[string]any) {
 	if v == "" {
 		if emptyIsEmpty {
-			return "{}"
+			return "{}", map[string]any{}
 		}
-		return ""
+		return "", nil
 	}
-	canon, err := jsondoc.Canonical(v, c.lim.Document)
+	canon, doc, err := jsondoc.CanonicalValue(v, c.lim.Document)
 	if err != nil {
 		var big *jsondoc.TooLargeError
 		c.tooLarge = c.tooLarge || errors.As(err, &big)
 		c.add(field, err.Error())
-		return ""
+		return "", nil
 	}
-	return canon
+	return canon, doc
 }

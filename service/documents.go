@@ -111,13 +111,13 @@ func (s *Service) schemaOf(ctx context.Context, tenantID, typeID string, fresh b
 // validated runs write with data checked against the node type's current schema. The store refuses
 // the write (NotFound) when the type moved past the version checked against; then the schema is read
 // again and the write retried once.
-func (s *Service) validated(ctx context.Context, tenantID, typeID, data string, write func(version int64) error) error {
+func (s *Service) validated(ctx context.Context, tenantID, typeID string, doc map[string]any, write func(version int64) error) error {
 	for fresh := false; ; fresh = true {
 		e, err := s.schemaOf(ctx, tenantID, typeID, fresh)
 		if err != nil {
 			return err
 		}
-		if err := validateDoc(e.schema, "data", data); err != nil {
+		if err := validateDoc(e.schema, "data", doc); err != nil {
 			return err
 		}
 		err = write(e.version)
@@ -131,13 +131,13 @@ func (s *Service) CreateNode(ctx context.Context, tenantID, nodeTypeID, data str
 	c := s.check(ctx, "CreateNode")
 	tenantID = c.tenant("tenant_id", tenantID)
 	nodeTypeID = c.id("node_type_id", nodeTypeID)
-	data = c.document("data", data, true)
+	data, doc := c.documentValue("data", data, true)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
 	at := s.now()
 	n := &flexdb.Node{ID: newID(), TenantID: tenantID, NodeTypeID: nodeTypeID, Data: data, CreatedAt: at, UpdatedAt: at, Version: 1}
-	err := s.validated(ctx, tenantID, nodeTypeID, data, func(version int64) error {
+	err := s.validated(ctx, tenantID, nodeTypeID, doc, func(version int64) error {
 		return s.store.CreateNode(ctx, n, version)
 	})
 	if err != nil {
@@ -167,7 +167,7 @@ func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string, exp
 	c := s.check(ctx, "UpdateNode")
 	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
-	data = c.document("data", data, false)
+	data, doc := c.documentValue("data", data, false)
 	c.version("expected_version", expectedVersion)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -191,7 +191,7 @@ func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string, exp
 	}
 	u.NodeTypeID = typeID
 	var updated *flexdb.Node
-	err := s.validated(ctx, tenantID, typeID, u.Data, func(version int64) error {
+	err := s.validated(ctx, tenantID, typeID, doc, func(version int64) error {
 		u.TypeVersion = version
 		var err error
 		updated, err = s.store.UpdateNode(ctx, u)

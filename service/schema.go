@@ -97,12 +97,8 @@ func local(url string) string {
 
 // validateDoc checks a node's data against its type's schema; each violation names its place in the
 // document as a JSON pointer under field ("data/title").
-func validateDoc(s *jsonschema.Schema, field, canonical string) error {
-	doc, err := jsondoc.Parse(canonical, jsondoc.Limits{})
-	if err != nil {
-		return flexdb.InvalidField(field, "%s", err.Error())
-	}
-	err = s.Validate(doc)
+func validateDoc(s *jsonschema.Schema, field string, doc map[string]any) error {
+	err := s.Validate(doc)
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
 		return err

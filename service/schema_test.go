@@ -245,10 +245,11 @@ func TestViolationsAreStable(t *testing.T) {
 	}
 }
 
-func canon(t *testing.T, doc string) string {
+// canon is a document as the service checks it: the object its write validates.
+func canon(t *testing.T, doc string) map[string]any {
 	t.Helper()
 	c := &check{lim: DefaultLimits}
-	out := c.document("data", doc, true)
+	_, out := c.documentValue("data", doc, true)
 	if len(c.violations) > 0 {
 		t.Fatal(c.violations)
 	}
