@@ -1051,6 +1051,25 @@ var rpcCases = []rpcCase{
 			}
 			return err
 		}},
+	{name: "UpdateNode/merges a patch into the document as it is: null removes, objects merge, arrays are replaced", code: codes.OK,
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			before := w.newNode(t, w.tenant.Id, w.typ.Id, `{"title": "Draft", "notes": "x", "meta": {"a": 1, "b": 2}, "tags": [1, 2]}`)
+			r, err := w.UpdateNode(ctx, &pb.UpdateNodeRequest{TenantId: w.tenant.Id, Id: before.Id,
+				Patch: `{"notes": null, "meta": {"b": null, "c": 3}, "tags": [3], "title": "Final"}`})
+			if err == nil {
+				check(t, r.Node.Data == `{"meta": {"a": 1, "c": 3}, "tags": [3], "title": "Final"}` && r.Node.Version == 2, "node = %v", r.Node)
+			}
+			return err
+		}},
+	{name: "UpdateNode/refuses a patch whose document would pass the size limit, changing nothing", code: codes.ResourceExhausted, fields: []string{"patch"},
+		call: func(ctx context.Context, t *testing.T, w *world) error {
+			half := strings.Repeat("x", 600<<10)
+			before := w.newNode(t, w.tenant.Id, w.typ.Id, `{"title": "Big", "a": "`+half+`"}`)
+			_, err := w.UpdateNode(ctx, &pb.UpdateNodeRequest{TenantId: w.tenant.Id, Id: before.Id, Patch: `{"b": "` + half + `"}`})
+			got, getErr := w.GetNode(ctx, &pb.GetNodeRequest{TenantId: w.tenant.Id, Id: before.Id})
+			check(t, getErr == nil && got.Node.Version == 1, "after the refused patch: %v %v", got, getErr)
+			return err
+		}},
 	{name: "UpdateNode/refuses data that breaks the type's schema", code: codes.InvalidArgument, fields: []string{"data/title"},
 		call: func(ctx context.Context, t *testing.T, w *world) error {
 			_, err := w.UpdateNode(ctx, &pb.UpdateNodeRequest{TenantId: w.tenant.Id, Id: w.node.Id, Data: `{"title": ["Dune"]}`})

@@ -228,7 +228,7 @@ func (h *handlers) GetNode(ctx context.Context, r *pb.GetNodeRequest) (*pb.GetNo
 }
 
 func (h *handlers) UpdateNode(ctx context.Context, r *pb.UpdateNodeRequest) (*pb.UpdateNodeResponse, error) {
-	n, err := h.svc.UpdateNode(ctx, r.TenantId, r.Id, r.Data, r.ExpectedVersion)
+	n, err := h.svc.UpdateNode(ctx, r.TenantId, r.Id, r.Data, r.Patch, r.ExpectedVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +268,7 @@ func (h *handlers) GetRelationship(ctx context.Context, r *pb.GetRelationshipReq
 
 func (h *handlers) UpdateRelationship(ctx context.Context, r *pb.UpdateRelationshipRequest) (*pb.UpdateRelationshipResponse, error) {
 	x, err := h.svc.UpdateRelationship(ctx, service.RelationshipUpdate{TenantID: r.TenantId, ID: r.Id, Type: r.RelationshipType,
-		Data: r.Data, ExpectedVersion: r.ExpectedVersion})
+		Data: r.Data, ExpectedVersion: r.ExpectedVersion}, r.Patch)
 	if err != nil {
 		return nil, err
 	}

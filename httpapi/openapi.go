@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -40,14 +41,19 @@ func BuildOpenAPI(generated []byte) ([]byte, error) {
 			"reflection on). With authentication on, every call but the operational ones carries `Authorization: Bearer <key>`.",
 	}
 	paths, _ := doc["paths"].(map[string]any)
+	components, _ := doc["components"].(map[string]any)
+	schemas, _ := components["schemas"].(map[string]any)
 	rules := restRules()
+	if err := restoreBindings(paths, schemas, rules); err != nil {
+		return nil, err
+	}
 	for path, item := range paths {
 		for verb, op := range item.(map[string]any) {
-			md, ok := rules[strings.ToUpper(verb)+" "+path]
+			r, ok := rules[strings.ToUpper(verb)+" "+path]
 			if !ok {
 				return nil, fmt.Errorf("generated operation %s %s has no google.api.http rule", verb, path)
 			}
-			completeOperation(op.(map[string]any), md)
+			completeOperation(op.(map[string]any), r.md, r.binding)
 		}
 	}
 	for _, r := range ownRoutes() {
@@ -61,8 +67,6 @@ func BuildOpenAPI(generated []byte) ([]byte, error) {
 	tags, _ := doc["tags"].([]any)
 	doc["tags"] = append(tags, map[string]any{"name": "JSON-RPC"}, map[string]any{"name": "Operations"})
 
-	components, _ := doc["components"].(map[string]any)
-	schemas, _ := components["schemas"].(map[string]any)
 	schemas["Error"] = errorSchema
 	for name, s := range jsonRPCSchemas() {
 		schemas[name] = s
@@ -76,18 +80,90 @@ func BuildOpenAPI(generated []byte) ([]byte, error) {
 	return append(out, '\n'), err
 }
 
+// restoreBindings puts back the operations the generator drops: of an RPC's bindings on one path it
+// keeps the last (an additional binding replaces the path's item). A dropped operation is its sibling's
+// with the request body of its own binding: the request message without the path's fields for "*". A
+// body bound to a string field (UpdateNode's patch) is the JSON object itself, as the REST decoder
+// reads it (wholeJSON), not a JSON string.
+func restoreBindings(paths, schemas map[string]any, rules map[string]restRoute) error {
+	for key, r := range rules {
+		item, _ := paths[r.binding.path].(map[string]any)
+		verb := strings.ToLower(r.binding.verb)
+		if item == nil {
+			continue // no operation of the path at all: BuildOpenAPI reports it
+		}
+		_, generated := item[verb]
+		if !generated {
+			var sibling map[string]any
+			var siblingVerb string
+			for _, other := range httpBindings(r.md) {
+				if other.path == r.binding.path && other.verb != r.binding.verb {
+					sibling, _ = item[strings.ToLower(other.verb)].(map[string]any)
+					siblingVerb = other.verb
+				}
+			}
+			if sibling == nil {
+				return fmt.Errorf("generated document has no operation for %s", key)
+			}
+			// The RPC's own operation id stays with its first binding; the other's gets its verb.
+			op, id := deepCopy(sibling), fmt.Sprint(sibling["operationId"])
+			if httpBindings(r.md)[0] == r.binding {
+				op["operationId"], sibling["operationId"] = id, id+"_"+siblingVerb
+			} else {
+				op["operationId"] = id + "_" + r.binding.verb
+			}
+			item[verb] = op
+		}
+		op := item[verb].(map[string]any)
+		message, _ := schemas[string(r.md.Input().FullName())].(map[string]any)
+		properties, _ := message["properties"].(map[string]any)
+		switch body := r.binding.body; {
+		case body == "*" && !generated:
+			own := maps.Clone(properties)
+			for _, part := range strings.Split(r.binding.path, "/") {
+				delete(own, strings.Trim(part, "{}"))
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{
+				"schema": map[string]any{"type": "object", "additionalProperties": false, "properties": own}}}}
+		case body != "":
+			f := r.md.Input().Fields().ByName(protoreflect.Name(body))
+			field, _ := properties[body].(map[string]any)
+			if f != nil && f.Kind() == protoreflect.StringKind {
+				schema := map[string]any{"type": "object", "description": field["description"]}
+				op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+					"application/merge-patch+json": map[string]any{"schema": schema}, "application/json": map[string]any{"schema": schema}}}
+			}
+		}
+	}
+	return nil
+}
+
+// deepCopy copies a decoded JSON object, so that completing one operation cannot change another.
+func deepCopy(v map[string]any) map[string]any {
+	b, _ := json.Marshal(v) // decoded JSON marshals again
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// restRoute is an RPC and one of its routes.
+type restRoute struct {
+	md      protoreflect.MethodDescriptor
+	binding httpBinding
+}
+
 // restRules maps "VERB /path/{template}" to the RPC its google.api.http rule routes there.
-func restRules() map[string]protoreflect.MethodDescriptor {
-	out := map[string]protoreflect.MethodDescriptor{}
+func restRules() map[string]restRoute {
+	out := map[string]restRoute{}
 	for _, m := range rpcMethods() {
-		if verb, path, _, ok := httpRuleOf(m.desc); ok {
-			out[verb+" "+path] = m.desc
+		for _, b := range httpBindings(m.desc) {
+			out[b.verb+" "+b.path] = restRoute{md: m.desc, binding: b}
 		}
 	}
 	return out
 }
 
-func completeOperation(op map[string]any, md protoreflect.MethodDescriptor) {
+func completeOperation(op map[string]any, md protoreflect.MethodDescriptor, b httpBinding) {
 	if d, _ := op["description"].(string); d != "" {
 		op["summary"] = firstSentence(d)
 	}
@@ -98,7 +174,7 @@ func completeOperation(op map[string]any, md protoreflect.MethodDescriptor) {
 			prm["name"] = strings.TrimPrefix(name, "pagination.") // restConventions takes the short names
 		}
 	}
-	verb, _, body, _ := httpRuleOf(md)
+	verb, body := b.verb, b.body
 	switch verb {
 	case http.MethodPut, http.MethodPatch, http.MethodDelete:
 		op["parameters"] = append(params, map[string]any{"name": "If-Match", "in": "header", "required": false,

@@ -99,7 +99,8 @@ func client[C any](newClient func(grpc.ClientConnInterface) C, register func(con
 }
 
 // wholeJSON is JSONPb reading a request body whole: one JSON value and nothing after it. JSONPb alone
-// decodes the first value of a stream and ignores the rest, so `{"slug": "a"} junk` would be obeyed.
+// decodes the first value of a stream and ignores the rest, so `{"slug": "a"} junk` would be obeyed. A
+// body bound to a string field (PATCH's merge patch) is that field's JSON text, as the body says it.
 type wholeJSON struct{ *runtime.JSONPb }
 
 func (m wholeJSON) NewDecoder(r io.Reader) runtime.Decoder {
@@ -112,6 +113,10 @@ func (m wholeJSON) NewDecoder(r io.Reader) runtime.Decoder {
 			return io.EOF // no body: the generated handlers take it as an empty message
 		case !json.Valid(body):
 			return errors.New("the body is not one JSON value")
+		}
+		if text, ok := v.(*string); ok {
+			*text = string(body)
+			return nil
 		}
 		return m.Unmarshal(body, v)
 	})
@@ -161,23 +166,33 @@ type restRoutes map[string][]string
 var routes = func() restRoutes {
 	out := restRoutes{}
 	for _, m := range rpcMethods() {
-		if verb, path, _, ok := httpRuleOf(m.desc); ok {
-			out[path] = append(out[path], verb)
+		for _, b := range httpBindings(m.desc) {
+			out[b.path] = append(out[b.path], b.verb)
 		}
 	}
 	return out
 }()
 
-// httpRuleOf reads an RPC's google.api.http rule: its method, path template and body field.
-func httpRuleOf(md protoreflect.MethodDescriptor) (verb, path, body string, ok bool) {
+// httpBinding is one route of an RPC's google.api.http rule: its method, path template and body field.
+type httpBinding struct{ verb, path, body string }
+
+// httpBindings reads an RPC's google.api.http rule: its route, then its additional bindings (UpdateNode
+// answers PUT with the whole request and PATCH with a merge patch).
+func httpBindings(md protoreflect.MethodDescriptor) []httpBinding {
 	rule, _ := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule)
-	for verb, path := range map[string]string{http.MethodGet: rule.GetGet(), http.MethodPost: rule.GetPost(),
-		http.MethodPut: rule.GetPut(), http.MethodDelete: rule.GetDelete(), http.MethodPatch: rule.GetPatch()} {
-		if path != "" {
-			return verb, path, rule.GetBody(), true
+	if rule == nil {
+		return nil
+	}
+	var out []httpBinding
+	for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
+		for verb, path := range map[string]string{http.MethodGet: r.GetGet(), http.MethodPost: r.GetPost(),
+			http.MethodPut: r.GetPut(), http.MethodDelete: r.GetDelete(), http.MethodPatch: r.GetPatch()} {
+			if path != "" {
+				out = append(out, httpBinding{verb: verb, path: path, body: r.GetBody()})
+			}
 		}
 	}
-	return "", "", "", false
+	return out
 }
 
 // allowed lists the methods of the templates path matches ({field} matches one segment), sorted.

@@ -437,3 +437,56 @@ func TestRESTRoleNamesArePercentEncodedInThePath(t *testing.T) {
 		}
 	})
 }
+
+// PATCH takes an RFC 7396 merge patch as its body, as application/merge-patch+json or application/json:
+// members merge into the document as it is, null removes one, If-Match guards it like PUT; the
+// patched document is checked against the type's schema.
+func TestRESTPatchMergesIntoTheDocument(t *testing.T) {
+	s := start(t, sqlite(t), defaultOptions)
+	w := newWorld(t, s)
+	node := "/tenants/" + w.get("tenant") + "/nodes/" + w.get("node") // {"title": "first"}
+	rel := "/tenants/" + w.get("tenant") + "/relationships/" + w.get("relationship")
+	steps := []struct {
+		name, path, contentType, body string
+		ifMatch                       string
+		status                        int
+		data                          string // the document after, as stored; "" when not checked
+	}{
+		{"a member added, as a merge patch", node, "application/merge-patch+json", `{"tags": ["a"], "meta": {"x": 1, "y": 2}}`, "", http.StatusOK,
+			`{"meta": {"x": 1, "y": 2}, "tags": ["a"], "title": "first"}`},
+		{"objects merge, null removes, arrays are replaced", node, "application/json", `{"meta": {"x": null, "z": 3}, "tags": ["b", "c"]}`, "", http.StatusOK,
+			`{"meta": {"y": 2, "z": 3}, "tags": ["b", "c"], "title": "first"}`},
+		{"If-Match the current version", node, "application/merge-patch+json", `{"title": "second"}`, `"3"`, http.StatusOK,
+			`{"meta": {"y": 2, "z": 3}, "tags": ["b", "c"], "title": "second"}`},
+		{"If-Match an old version changes nothing", node, "application/merge-patch+json", `{"title": "third"}`, `"1"`, http.StatusPreconditionFailed, ""},
+		{"a patch that breaks the schema changes nothing", node, "application/merge-patch+json", `{"title": 5}`, "", http.StatusBadRequest, ""},
+		{"a patch that is no JSON object", node, "application/merge-patch+json", `[1, 2]`, "", http.StatusBadRequest, ""},
+		{"a body of another media type", node, "text/plain", `{"title": "x"}`, "", http.StatusUnsupportedMediaType, ""},
+		{"a relationship's data", rel, "application/merge-patch+json", `{"weight": null, "since": 2020}`, "", http.StatusOK, `{"since": 2020}`},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			headers := []string{}
+			if st.ifMatch != "" {
+				headers = append(headers, "If-Match", st.ifMatch)
+			}
+			r := s.do(t, http.MethodPatch, st.path, st.contentType, []byte(st.body), headers...)
+			if r.status != st.status {
+				t.Fatalf("PATCH %s: %d %s, want %d", st.body, r.status, r.body, st.status)
+			}
+			if st.data == "" {
+				return
+			}
+			item := "node"
+			if st.path == rel {
+				item = "relationship"
+			}
+			if got := field(decode(t, r.body), item, "data"); got != st.data {
+				t.Errorf("data after the patch: %s, want %s", got, st.data)
+			}
+		})
+	}
+	if got, _ := field(decode(t, s.do(t, http.MethodGet, node, "", nil).body), "node", "data").(string); !strings.Contains(got, `"title": "second"`) {
+		t.Errorf("after the refused patches the node holds %s, want the title second", got)
+	}
+}

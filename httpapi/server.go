@@ -185,8 +185,10 @@ func bodyLimit(max int64) func(http.Handler) http.Handler {
 				return
 			}
 			if len(body) > 0 {
-				if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-					writeJSON(w, http.StatusUnsupportedMediaType, errorBody{Code: "INVALID_ARGUMENT", Message: "the body must be JSON, sent with Content-Type: application/json"})
+				// A merge patch may say what it is (RFC 7396's media type); it is JSON all the same.
+				mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+				if err != nil || mt != "application/json" && (mt != "application/merge-patch+json" || r.Method != http.MethodPatch) {
+					writeJSON(w, http.StatusUnsupportedMediaType, errorBody{Code: "INVALID_ARGUMENT", Message: "the body must be JSON, sent with Content-Type: application/json (or application/merge-patch+json for PATCH)"})
 					return
 				}
 			}

@@ -46,6 +46,7 @@ step() {
   sub TENANT_ID "$tenant_id"
   sub SOURCE_NODE_ID "$source_node_id"
   sub TARGET_NODE_ID "$target_node_id"
+  sub NODE_ID "$source_node_id"
   sub NODE_TYPE_ID "$node_type_id"
   sub USER_ID "$user_id"
   if [[ $cmd == 'curl '* ]]; then
@@ -154,6 +155,12 @@ has targetNodeId "$target_node_id"
 has relationshipType depends_on
 
 # ---- REST and JSON-RPC ------------------------------------------------------------------------------------
+
+step "REST: merge patch of a node" <<'EOF'
+curl -X PATCH http://localhost:5000/tenants/TENANT_ID/nodes/NODE_ID \
+  -H "Content-Type: application/merge-patch+json" -d '{"status": "done", "draft": null}'
+EOF
+grep -Fq '\"status\": \"done\", \"priority\": \"high\"' <<<"$out" || fail "PATCH answered no merged document"
 
 slug=globex-$run-rest
 step "REST: create a tenant" <<'EOF'

@@ -170,6 +170,20 @@ func (c *check) document(field, v string, emptyIsEmpty bool) string {
 	return canon
 }
 
+// patch checks a merge patch: a JSON object within the document limits, not sent with data (which
+// replaces the document the patch would change). It returns the patch's object, nil when there is none.
+func (c *check) patch(patch, data string) map[string]any {
+	if patch == "" {
+		return nil
+	}
+	if data != "" {
+		c.add("patch", "cannot be sent with data: data replaces the document, a patch changes it")
+		return nil
+	}
+	_, p := c.documentValue("patch", patch, false)
+	return p
+}
+
 // documentValue is document that also returns the decoded object, nil when the text is "" and stays so,
 // or is refused: what a schema validates, parsed once.
 func (c *check) documentValue(field, v string, emptyIsEmpty bool) (string, map[string]any) {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/flexdb/flexdb"
+	"github.com/flexdb/flexdb/jsondoc"
 )
 
 // ---- node types ----
@@ -161,16 +162,22 @@ func (s *Service) GetNode(ctx context.Context, tenantID, id string) (*flexdb.Nod
 	return n, err
 }
 
-// UpdateNode replaces a node's data, checked against its type's schema; empty data changes nothing
-// but the version. A non-zero expectedVersion makes it conditional (Aborted when the node moved on).
-func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string, expectedVersion int64) (*flexdb.Node, error) {
+// UpdateNode replaces a node's data, or changes it with patch, an RFC 7396 merge patch applied to the
+// document as it is when the write runs; either way the result is checked against its type's schema.
+// With neither, nothing changes but the version. A non-zero expectedVersion makes it conditional
+// (Aborted when the node moved on).
+func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data, patch string, expectedVersion int64) (*flexdb.Node, error) {
 	c := s.check(ctx, "UpdateNode")
 	tenantID = c.tenant("tenant_id", tenantID)
 	id = c.id("id", id)
 	data, doc := c.documentValue("data", data, false)
+	changes := c.patch(patch, data)
 	c.version("expected_version", expectedVersion)
 	if err := c.err(); err != nil {
 		return nil, err
+	}
+	if changes != nil {
+		return s.patchNode(ctx, tenantID, id, changes, expectedVersion)
 	}
 	u := NodeUpdate{TenantID: tenantID, ID: id, Data: data, ExpectedVersion: expectedVersion, At: s.now()}
 	if data == "" {
@@ -179,25 +186,72 @@ func (s *Service) UpdateNode(ctx context.Context, tenantID, id, data string, exp
 		// (a new schema applies to writes from then on).
 		return s.store.UpdateNode(ctx, u)
 	}
-	// The node's type, remembered or read, whose schema checks the new data.
-	typeID, known := s.nodeTypes.Get(tenantItem{tenantID, id})
-	if !known {
-		cur, err := s.store.GetNode(ctx, tenantID, id)
-		if err != nil {
-			return nil, err
-		}
-		typeID = cur.NodeTypeID
-		s.nodeTypes.Add(tenantItem{tenantID, id}, typeID)
+	typeID, err := s.typeOf(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
 	}
 	u.NodeTypeID = typeID
 	var updated *flexdb.Node
-	err := s.validated(ctx, tenantID, typeID, doc, func(version int64) error {
+	err = s.validated(ctx, tenantID, typeID, doc, func(version int64) error {
 		u.TypeVersion = version
 		var err error
 		updated, err = s.store.UpdateNode(ctx, u)
 		return err
 	})
 	return updated, err
+}
+
+// typeOf is a node's type, remembered or read: the type whose schema checks the node's new data.
+func (s *Service) typeOf(ctx context.Context, tenantID, id string) (string, error) {
+	if typeID, known := s.nodeTypes.Get(tenantItem{tenantID, id}); known {
+		return typeID, nil
+	}
+	cur, err := s.store.GetNode(ctx, tenantID, id)
+	if err != nil {
+		return "", err
+	}
+	s.nodeTypes.Add(tenantItem{tenantID, id}, cur.NodeTypeID)
+	return cur.NodeTypeID, nil
+}
+
+// patchNode applies a merge patch in the store's transaction and checks the result against the schema
+// of the node's type, read before the transaction (so that a transaction holding a row lock never
+// waits for a connection to read a schema); when the schema moved on meanwhile, it is read again and
+// the patch retried once.
+func (s *Service) patchNode(ctx context.Context, tenantID, id string, patch map[string]any, expectedVersion int64) (*flexdb.Node, error) {
+	typeID, err := s.typeOf(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	for fresh := false; ; fresh = true {
+		e, err := s.schemaOf(ctx, tenantID, typeID, fresh)
+		if err != nil {
+			return nil, err
+		}
+		n, err := s.store.PatchNode(ctx, NodePatch{TenantID: tenantID, ID: id, ExpectedVersion: expectedVersion, At: s.now(),
+			Apply: func(_, data string) (string, int64, error) {
+				merged, doc, err := applyPatch(data, patch, s.lim)
+				if err != nil {
+					return "", 0, err
+				}
+				if err := validateDoc(e.schema, "data", doc); err != nil {
+					return "", 0, err
+				}
+				return merged, e.version, nil
+			}})
+		if flexdb.CodeOf(err) != flexdb.NotFound || fresh {
+			return n, err
+		}
+	}
+}
+
+// applyPatch merges patch into a stored document; a result over the size limit is refused as too large.
+func applyPatch(data string, patch map[string]any, lim Limits) (string, map[string]any, error) {
+	merged, doc, err := jsondoc.MergePatch(data, patch, lim.Document)
+	if err != nil {
+		return "", nil, flexdb.TooLarge(flexdb.FieldViolation{Field: "patch", Description: "makes a document that " + err.Error()})
+	}
+	return merged, doc, nil
 }
 
 func (s *Service) DeleteNode(ctx context.Context, tenantID, id string, expectedVersion int64) error {
@@ -257,17 +311,27 @@ func (s *Service) GetRelationship(ctx context.Context, tenantID, id string) (*fl
 	return s.store.GetRelationship(ctx, tenantID, id)
 }
 
-func (s *Service) UpdateRelationship(ctx context.Context, u RelationshipUpdate) (*flexdb.Relationship, error) {
+// UpdateRelationship changes a relationship's type and replaces its data, or changes the data with
+// patch, a merge patch as UpdateNode's.
+func (s *Service) UpdateRelationship(ctx context.Context, u RelationshipUpdate, patch string) (*flexdb.Relationship, error) {
 	c := s.check(ctx, "UpdateRelationship")
 	u.TenantID = c.tenant("tenant_id", u.TenantID)
 	u.ID = c.id("id", u.ID)
 	c.text("relationship_type", u.Type, s.lim.NameChars, false)
 	u.Data = c.document("data", u.Data, false)
+	changes := c.patch(patch, u.Data)
 	c.version("expected_version", u.ExpectedVersion)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
 	u.At = s.now()
+	if changes != nil {
+		return s.store.PatchRelationship(ctx, RelationshipPatch{TenantID: u.TenantID, ID: u.ID, Type: u.Type, ExpectedVersion: u.ExpectedVersion, At: u.At,
+			Apply: func(data string) (string, error) {
+				merged, _, err := applyPatch(data, changes, s.lim)
+				return merged, err
+			}})
+	}
 	return s.store.UpdateRelationship(ctx, u)
 }
 

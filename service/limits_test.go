@@ -49,7 +49,7 @@ func TestDocumentLimitHoldsOnWhatIsStored(t *testing.T) {
 					return must(svc.GetNode(ctx, tenant.ID, n.ID))(t).Data, nil
 				}},
 				{"update node", "data", func(doc string) (string, error) {
-					if _, err := svc.UpdateNode(ctx, tenant.ID, node.ID, doc, 0); err != nil {
+					if _, err := svc.UpdateNode(ctx, tenant.ID, node.ID, doc, "", 0); err != nil {
 						return "", err
 					}
 					return must(svc.GetNode(ctx, tenant.ID, node.ID))(t).Data, nil
@@ -62,7 +62,7 @@ func TestDocumentLimitHoldsOnWhatIsStored(t *testing.T) {
 					return must(svc.GetRelationship(ctx, tenant.ID, r.ID))(t).Data, nil
 				}},
 				{"update relationship", "data", func(doc string) (string, error) {
-					if _, err := svc.UpdateRelationship(ctx, service.RelationshipUpdate{TenantID: tenant.ID, ID: rel.ID, Data: doc}); err != nil {
+					if _, err := svc.UpdateRelationship(ctx, service.RelationshipUpdate{TenantID: tenant.ID, ID: rel.ID, Data: doc}, ""); err != nil {
 						return "", err
 					}
 					return must(svc.GetRelationship(ctx, tenant.ID, rel.ID))(t).Data, nil

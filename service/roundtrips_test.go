@@ -66,15 +66,15 @@ func TestNodeWritesAreOneStatement(t *testing.T) {
 			return err
 		}, 0, 0},
 		{"an update of a node created here reads nothing", svc, func(svc *service.Service) error {
-			_, err := svc.UpdateNode(ctx, tenant.ID, first.ID, `{"n": 3}`, 0)
+			_, err := svc.UpdateNode(ctx, tenant.ID, first.ID, `{"n": 3}`, "", 0)
 			return err
 		}, 0, 0},
 		{"another instance reads the node and the type once", service.New(store, service.DefaultLimits), func(svc *service.Service) error {
-			_, err := svc.UpdateNode(ctx, tenant.ID, first.ID, `{"n": 4}`, 0)
+			_, err := svc.UpdateNode(ctx, tenant.ID, first.ID, `{"n": 4}`, "", 0)
 			return err
 		}, 1, 1},
 		{"an update with no data reads nothing: the statement keeps the row's data", service.New(store, service.DefaultLimits), func(svc *service.Service) error {
-			_, err := svc.UpdateNode(ctx, tenant.ID, first.ID, "", 0)
+			_, err := svc.UpdateNode(ctx, tenant.ID, first.ID, "", "", 0)
 			return err
 		}, 0, 0},
 	}
@@ -94,7 +94,7 @@ func TestNodeWritesAreOneStatement(t *testing.T) {
 			t.Fatal(err)
 		}
 		reads()
-		if _, err := svc.UpdateNode(ctx, tenant.ID, first.ID, `{"n": 5}`, 0); flexdb.CodeOf(err) != flexdb.NotFound {
+		if _, err := svc.UpdateNode(ctx, tenant.ID, first.ID, `{"n": 5}`, "", 0); flexdb.CodeOf(err) != flexdb.NotFound {
 			t.Fatalf("got %v, want NotFound", err)
 		}
 		// The cache no longer knows the node, so the update looks for it (and finds none): a cache of
@@ -113,10 +113,10 @@ func TestNodeWritesAreOneStatement(t *testing.T) {
 			Schema: `{"type": "object", "properties": {"n": {"type": "string"}}}`}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.UpdateNode(ctx, tenant.ID, second.ID, `{"n": 7}`, 0); flexdb.CodeOf(err) != flexdb.InvalidArgument {
+		if _, err := svc.UpdateNode(ctx, tenant.ID, second.ID, `{"n": 7}`, "", 0); flexdb.CodeOf(err) != flexdb.InvalidArgument {
 			t.Fatalf("data breaking the new schema: got %v, want InvalidArgument", err)
 		}
-		if _, err := svc.UpdateNode(ctx, tenant.ID, second.ID, `{"n": "seven"}`, 0); err != nil {
+		if _, err := svc.UpdateNode(ctx, tenant.ID, second.ID, `{"n": "seven"}`, "", 0); err != nil {
 			t.Fatalf("data fitting the new schema: %v", err)
 		}
 	})

@@ -59,6 +59,10 @@ type Store interface {
 	// UpdateNode, like CreateNode, writes new data only while the node's type is still at u.TypeVersion;
 	// an update with no Data keeps the row's data (and needs neither NodeTypeID nor TypeVersion).
 	UpdateNode(ctx context.Context, u NodeUpdate) (*flexdb.Node, error)
+	// PatchNode reads the node with its row locked, runs u.Apply on it and writes the result, in one
+	// transaction, so that no concurrent write falls between the read and the write; it writes only
+	// while the node's type is still at the version Apply returned (NotFound otherwise, as UpdateNode).
+	PatchNode(ctx context.Context, u NodePatch) (*flexdb.Node, error)
 	// DeleteNode removes the node and every relationship that starts or ends at it.
 	DeleteNode(ctx context.Context, tenantID, id string, expectedVersion int64) error
 	ListNodes(ctx context.Context, tenantID string, f NodeFilter, q ListQuery) ([]flexdb.Node, int, error)
@@ -66,6 +70,8 @@ type Store interface {
 	CreateRelationship(ctx context.Context, r *flexdb.Relationship) error
 	GetRelationship(ctx context.Context, tenantID, id string) (*flexdb.Relationship, error)
 	UpdateRelationship(ctx context.Context, u RelationshipUpdate) (*flexdb.Relationship, error)
+	// PatchRelationship is PatchNode for a relationship's data.
+	PatchRelationship(ctx context.Context, u RelationshipPatch) (*flexdb.Relationship, error)
 	DeleteRelationship(ctx context.Context, tenantID, id string, expectedVersion int64) error
 	ListRelationships(ctx context.Context, tenantID string, f RelationshipFilter, q ListQuery) ([]flexdb.Relationship, int, error)
 
@@ -128,6 +134,24 @@ type RelationshipUpdate struct {
 	TenantID, ID, Type, Data string
 	ExpectedVersion          int64
 	At                       time.Time
+}
+
+// NodePatch changes a node's document from what it is when the write runs: Apply gets the node's type
+// and current data and returns the new data and the version of the type whose schema checked it.
+type NodePatch struct {
+	TenantID, ID    string
+	ExpectedVersion int64
+	At              time.Time
+	Apply           func(nodeTypeID, data string) (newData string, typeVersion int64, err error)
+}
+
+// RelationshipPatch changes a relationship's data (and its type, when Type is set) from what it is when
+// the write runs: Apply gets the current data and returns the new.
+type RelationshipPatch struct {
+	TenantID, ID, Type string
+	ExpectedVersion    int64
+	At                 time.Time
+	Apply              func(data string) (string, error)
 }
 
 // NodeFilter narrows ListNodes; empty fields match everything.

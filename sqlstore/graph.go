@@ -167,6 +167,53 @@ func (s *Store) UpdateNode(ctx context.Context, u service.NodeUpdate) (*flexdb.N
 	return &n, nil
 }
 
+// PatchNode is a transaction: the node's row locked, its data changed by u.Apply, then written while
+// the node's type is at the version Apply checked against.
+func (s *Store) PatchNode(ctx context.Context, u service.NodePatch) (*flexdb.Node, error) {
+	var n flexdb.Node
+	err := s.db.inTx(ctx, func(q querier) error {
+		var typeID, data string
+		var version int64
+		err := q.QueryRow(ctx, "SELECT node_type_id, data, version FROM nodes WHERE tenant_id = $1 AND id = $2"+s.db.forUpdate(),
+			u.TenantID, u.ID).Scan(&typeID, &data, &version)
+		if err := current("node", u.ID, err, version, u.ExpectedVersion); err != nil {
+			return err
+		}
+		newData, typeVersion, err := u.Apply(typeID, data)
+		if err != nil {
+			return err
+		}
+		n, err = scanNode(q.QueryRow(ctx, `UPDATE nodes SET data = $3, updated_at = $4, version = version + 1
+			WHERE tenant_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM node_types WHERE tenant_id = $1 AND id = $5 AND version = $6)
+			RETURNING `+nodeColumns, u.TenantID, u.ID, newData, u.At, typeID, typeVersion))
+		switch {
+		case isNoRows(err): // the type's schema moved on: the service checks again
+			return notFound("node %s not found with node type %s at version %d", u.ID, typeID, typeVersion)
+		case err != nil:
+			return fault(err, "patch node")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// current explains the read of a row about to be patched: missing (NotFound), at another version than
+// expected (Aborted), or failed.
+func current(what, id string, err error, version, expected int64) error {
+	switch {
+	case isNoRows(err):
+		return notFound("%s %s not found", what, id)
+	case err != nil:
+		return fault(err, "read "+what)
+	case expected != 0 && version != expected:
+		return stale(what, id, version, expected)
+	}
+	return nil
+}
+
 func (s *Store) DeleteNode(ctx context.Context, tenantID, id string, expectedVersion int64) error {
 	n, err := s.db.writer().Exec(ctx, "DELETE FROM nodes WHERE tenant_id = $1 AND id = $2 AND (version = $3 OR $3 = 0)", tenantID, id, expectedVersion)
 	return deleted(n, err, expectedVersion, func() (int64, error) {
@@ -229,6 +276,35 @@ func (s *Store) UpdateRelationship(ctx context.Context, u service.RelationshipUp
 		return nil, conflict(u.ExpectedVersion, s.relationshipVersion(ctx, u.TenantID, u.ID), "relationship", u.ID)
 	case err != nil:
 		return nil, fault(err, "update relationship")
+	}
+	return &x, nil
+}
+
+// PatchRelationship is PatchNode for a relationship, whose data no schema checks.
+func (s *Store) PatchRelationship(ctx context.Context, u service.RelationshipPatch) (*flexdb.Relationship, error) {
+	var x flexdb.Relationship
+	err := s.db.inTx(ctx, func(q querier) error {
+		var data string
+		var version int64
+		err := q.QueryRow(ctx, "SELECT data, version FROM relationships WHERE tenant_id = $1 AND id = $2"+s.db.forUpdate(),
+			u.TenantID, u.ID).Scan(&data, &version)
+		if err := current("relationship", u.ID, err, version, u.ExpectedVersion); err != nil {
+			return err
+		}
+		newData, err := u.Apply(data)
+		if err != nil {
+			return err
+		}
+		x, err = scanRelationship(q.QueryRow(ctx, `UPDATE relationships SET relationship_type = COALESCE($3, relationship_type),
+			data = $4, updated_at = $5, version = version + 1 WHERE tenant_id = $1 AND id = $2 RETURNING `+relationshipColumns,
+			u.TenantID, u.ID, optional(u.Type), newData, u.At))
+		if err != nil {
+			return fault(err, "patch relationship")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &x, nil
 }

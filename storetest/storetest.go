@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) service.Store) {
 		{"NodeTypes", nodeTypeSpecs},
 		{"Nodes", nodeSpecs},
 		{"Relationships", relationshipSpecs},
+		{"Patches", patchSpecs},
 		{"JSON", jsonSpecs},
 		{"Lists", listSpecs},
 		{"Cascades", cascadeSpecs},

@@ -2756,7 +2756,7 @@ func (x *GetNodeResponse) GetNode() *Node {
 	return nil
 }
 
-// Empty data leaves the document as it is; otherwise data replaces it whole.
+// Data replaces the document whole, patch changes it; with neither the document stays as it is.
 type UpdateNodeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required: the node's id.
@@ -2769,8 +2769,14 @@ type UpdateNodeRequest struct {
 	// When set, the update happens only if the node is at this version; otherwise ABORTED. Read, change,
 	// and write back with the version read, and no concurrent update is ever lost. 0 means any version.
 	ExpectedVersion int64 `protobuf:"varint,4,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// An RFC 7396 JSON merge patch, a JSON object within the document limits: applied to the document as it
+	// is when the write runs (a member null removes the member, an object merges, anything else replaces),
+	// and the result checked against the type's schema. INVALID_ARGUMENT with data; RESOURCE_EXHAUSTED
+	// when the result passes the size limit. REST: PATCH with the patch as the body
+	// (application/merge-patch+json or application/json).
+	Patch         string `protobuf:"bytes,5,opt,name=patch,proto3" json:"patch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateNodeRequest) Reset() {
@@ -2829,6 +2835,13 @@ func (x *UpdateNodeRequest) GetExpectedVersion() int64 {
 		return x.ExpectedVersion
 	}
 	return 0
+}
+
+func (x *UpdateNodeRequest) GetPatch() string {
+	if x != nil {
+		return x.Patch
+	}
+	return ""
 }
 
 // The node updated.
@@ -3460,8 +3473,11 @@ type UpdateRelationshipRequest struct {
 	// When set, the update happens only if the relationship is at this version; otherwise ABORTED. 0 means
 	// any version; negative is INVALID_ARGUMENT.
 	ExpectedVersion int64 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// An RFC 7396 JSON merge patch of the data, as UpdateNodeRequest's; INVALID_ARGUMENT with data. REST:
+	// PATCH with the patch as the body.
+	Patch         string `protobuf:"bytes,6,opt,name=patch,proto3" json:"patch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateRelationshipRequest) Reset() {
@@ -3527,6 +3543,13 @@ func (x *UpdateRelationshipRequest) GetExpectedVersion() int64 {
 		return x.ExpectedVersion
 	}
 	return 0
+}
+
+func (x *UpdateRelationshipRequest) GetPatch() string {
+	if x != nil {
+		return x.Patch
+	}
+	return ""
 }
 
 // The relationship updated.
@@ -5191,12 +5214,13 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\"2\n" +
 	"\x0fGetNodeResponse\x12\x1f\n" +
-	"\x04node\x18\x01 \x01(\v2\v.dbaas.NodeR\x04node\"\x7f\n" +
+	"\x04node\x18\x01 \x01(\v2\v.dbaas.NodeR\x04node\"\x95\x01\n" +
 	"\x11UpdateNodeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12\x12\n" +
 	"\x04data\x18\x03 \x01(\tR\x04data\x12)\n" +
-	"\x10expected_version\x18\x04 \x01(\x03R\x0fexpectedVersion\"5\n" +
+	"\x10expected_version\x18\x04 \x01(\x03R\x0fexpectedVersion\x12\x14\n" +
+	"\x05patch\x18\x05 \x01(\tR\x05patch\"5\n" +
 	"\x12UpdateNodeResponse\x12\x1f\n" +
 	"\x04node\x18\x01 \x01(\v2\v.dbaas.NodeR\x04node\"k\n" +
 	"\x11DeleteNodeRequest\x12\x0e\n" +
@@ -5240,13 +5264,14 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\"R\n" +
 	"\x17GetRelationshipResponse\x127\n" +
-	"\frelationship\x18\x01 \x01(\v2\x13.dbaas.RelationshipR\frelationship\"\xb4\x01\n" +
+	"\frelationship\x18\x01 \x01(\v2\x13.dbaas.RelationshipR\frelationship\"\xca\x01\n" +
 	"\x19UpdateRelationshipRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12+\n" +
 	"\x11relationship_type\x18\x03 \x01(\tR\x10relationshipType\x12\x12\n" +
 	"\x04data\x18\x04 \x01(\tR\x04data\x12)\n" +
-	"\x10expected_version\x18\x05 \x01(\x03R\x0fexpectedVersion\"U\n" +
+	"\x10expected_version\x18\x05 \x01(\x03R\x0fexpectedVersion\x12\x14\n" +
+	"\x05patch\x18\x06 \x01(\tR\x05patch\"U\n" +
 	"\x1aUpdateRelationshipResponse\x127\n" +
 	"\frelationship\x18\x01 \x01(\v2\x13.dbaas.RelationshipR\frelationship\"s\n" +
 	"\x19DeleteRelationshipRequest\x12\x0e\n" +
@@ -5372,20 +5397,20 @@ const file_dbaas_dbaas_proto_rawDesc = "" +
 	"\vGetNodeType\x12\x19.dbaas.GetNodeTypeRequest\x1a\x1a.dbaas.GetNodeTypeResponse\",\x82\xd3\xe4\x93\x02&\x12$/tenants/{tenant_id}/node-types/{id}\x12~\n" +
 	"\x0eUpdateNodeType\x12\x1c.dbaas.UpdateNodeTypeRequest\x1a\x1d.dbaas.UpdateNodeTypeResponse\"/\x82\xd3\xe4\x93\x02):\x01*\x1a$/tenants/{tenant_id}/node-types/{id}\x12{\n" +
 	"\x0eDeleteNodeType\x12\x1c.dbaas.DeleteNodeTypeRequest\x1a\x1d.dbaas.DeleteNodeTypeResponse\",\x82\xd3\xe4\x93\x02&*$/tenants/{tenant_id}/node-types/{id}\x12s\n" +
-	"\rListNodeTypes\x12\x1b.dbaas.ListNodeTypesRequest\x1a\x1c.dbaas.ListNodeTypesResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/tenants/{tenant_id}/node-types2\x99\x04\n" +
+	"\rListNodeTypes\x12\x1b.dbaas.ListNodeTypesRequest\x1a\x1c.dbaas.ListNodeTypesResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/tenants/{tenant_id}/node-types2\xc4\x04\n" +
 	"\vNodeService\x12h\n" +
 	"\n" +
 	"CreateNode\x12\x18.dbaas.CreateNodeRequest\x1a\x19.dbaas.CreateNodeResponse\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/tenants/{tenant_id}/nodes\x12a\n" +
-	"\aGetNode\x12\x15.dbaas.GetNodeRequest\x1a\x16.dbaas.GetNodeResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/tenants/{tenant_id}/nodes/{id}\x12m\n" +
+	"\aGetNode\x12\x15.dbaas.GetNodeRequest\x1a\x16.dbaas.GetNodeResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/tenants/{tenant_id}/nodes/{id}\x12\x97\x01\n" +
 	"\n" +
-	"UpdateNode\x12\x18.dbaas.UpdateNodeRequest\x1a\x19.dbaas.UpdateNodeResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\x1a\x1f/tenants/{tenant_id}/nodes/{id}\x12j\n" +
+	"UpdateNode\x12\x18.dbaas.UpdateNodeRequest\x1a\x19.dbaas.UpdateNodeResponse\"T\x82\xd3\xe4\x93\x02N:\x01*Z(:\x05patch2\x1f/tenants/{tenant_id}/nodes/{id}\x1a\x1f/tenants/{tenant_id}/nodes/{id}\x12j\n" +
 	"\n" +
 	"DeleteNode\x12\x18.dbaas.DeleteNodeRequest\x1a\x19.dbaas.DeleteNodeResponse\"'\x82\xd3\xe4\x93\x02!*\x1f/tenants/{tenant_id}/nodes/{id}\x12b\n" +
-	"\tListNodes\x12\x17.dbaas.ListNodesRequest\x1a\x18.dbaas.ListNodesResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/tenants/{tenant_id}/nodes2\xc6\x05\n" +
+	"\tListNodes\x12\x17.dbaas.ListNodesRequest\x1a\x18.dbaas.ListNodesResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/tenants/{tenant_id}/nodes2\xf8\x05\n" +
 	"\x13RelationshipService\x12\x88\x01\n" +
 	"\x12CreateRelationship\x12 .dbaas.CreateRelationshipRequest\x1a!.dbaas.CreateRelationshipResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/tenants/{tenant_id}/relationships\x12\x81\x01\n" +
-	"\x0fGetRelationship\x12\x1d.dbaas.GetRelationshipRequest\x1a\x1e.dbaas.GetRelationshipResponse\"/\x82\xd3\xe4\x93\x02)\x12'/tenants/{tenant_id}/relationships/{id}\x12\x8d\x01\n" +
-	"\x12UpdateRelationship\x12 .dbaas.UpdateRelationshipRequest\x1a!.dbaas.UpdateRelationshipResponse\"2\x82\xd3\xe4\x93\x02,:\x01*\x1a'/tenants/{tenant_id}/relationships/{id}\x12\x8a\x01\n" +
+	"\x0fGetRelationship\x12\x1d.dbaas.GetRelationshipRequest\x1a\x1e.dbaas.GetRelationshipResponse\"/\x82\xd3\xe4\x93\x02)\x12'/tenants/{tenant_id}/relationships/{id}\x12\xbf\x01\n" +
+	"\x12UpdateRelationship\x12 .dbaas.UpdateRelationshipRequest\x1a!.dbaas.UpdateRelationshipResponse\"d\x82\xd3\xe4\x93\x02^:\x01*Z0:\x05patch2'/tenants/{tenant_id}/relationships/{id}\x1a'/tenants/{tenant_id}/relationships/{id}\x12\x8a\x01\n" +
 	"\x12DeleteRelationship\x12 .dbaas.DeleteRelationshipRequest\x1a!.dbaas.DeleteRelationshipResponse\"/\x82\xd3\xe4\x93\x02)*'/tenants/{tenant_id}/relationships/{id}\x12\x82\x01\n" +
 	"\x11ListRelationships\x12\x1f.dbaas.ListRelationshipsRequest\x1a .dbaas.ListRelationshipsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/tenants/{tenant_id}/relationships2\xa9\x03\n" +
 	"\n" +
