@@ -1,5 +1,7 @@
 package jsondoc
 
+import "fmt"
+
 // MergePatch applies an RFC 7396 JSON merge patch to a stored document (canonical text) and returns the
 // result as canonical text within lim, with the decoded object a schema validates. A member of patch
 // that is null removes the member; an object merges into the member's object, or replaces a member of
@@ -8,7 +10,7 @@ package jsondoc
 func MergePatch(doc string, patch map[string]any, lim Limits) (string, map[string]any, error) {
 	current, err := parse(doc, Limits{})
 	if err != nil {
-		return "", nil, err
+		return "", nil, fmt.Errorf("the stored document: %w", err)
 	}
 	target, ok := current.(map[string]any)
 	if !ok {
@@ -17,11 +19,13 @@ func MergePatch(doc string, patch map[string]any, lim Limits) (string, map[strin
 	merged := merge(target, patch)
 	b := &output{max: lim.MaxBytes}
 	b.Grow(len(doc))
-	if err := write(b, merged); err != nil {
-		return "", nil, err
+	err = write(b, merged)
+	if err == nil {
+		err = b.full()
 	}
-	if err := b.full(); err != nil {
-		return "", nil, err
+	if err != nil {
+		// Writing stops once past the limit: the size is at least this.
+		return "", nil, &TooLargeError{Size: b.Len(), Limit: lim.MaxBytes}
 	}
 	return b.String(), merged, nil
 }

@@ -1,6 +1,7 @@
 package jsondoc_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -54,7 +55,9 @@ func TestMergePatchKeepsTheSizeLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := `{"a": "` + strings.Repeat("x", 40) + `"}`
-	if got, _, err := jsondoc.MergePatch(doc, patch, small); err == nil || !strings.Contains(err.Error(), "limit") {
-		t.Fatalf("a merge to over 64 bytes: %s, %v; want an error naming the limit", got, err)
+	got, _, err := jsondoc.MergePatch(doc, patch, small)
+	var big *jsondoc.TooLargeError
+	if !errors.As(err, &big) || big.Limit != 64 || big.Size <= 64 {
+		t.Fatalf("a merge to over 64 bytes: %s, %v; want a TooLargeError over the limit of 64", got, err)
 	}
 }

@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/flexdb/flexdb"
 	"github.com/flexdb/flexdb/jsondoc"
@@ -248,8 +250,13 @@ func (s *Service) patchNode(ctx context.Context, tenantID, id string, patch map[
 // applyPatch merges patch into a stored document; a result over the size limit is refused as too large.
 func applyPatch(data string, patch map[string]any, lim Limits) (string, map[string]any, error) {
 	merged, doc, err := jsondoc.MergePatch(data, patch, lim.Document)
-	if err != nil {
-		return "", nil, flexdb.TooLarge(flexdb.FieldViolation{Field: "patch", Description: "makes a document that " + err.Error()})
+	var big *jsondoc.TooLargeError
+	switch {
+	case errors.As(err, &big):
+		return "", nil, flexdb.TooLarge(flexdb.FieldViolation{Field: "patch",
+			Description: fmt.Sprintf("makes a document of more than the limit of %d bytes as stored", big.Limit)})
+	case err != nil:
+		return "", nil, flexdb.Wrap(err, "merge patch")
 	}
 	return merged, doc, nil
 }
