@@ -111,19 +111,26 @@ func (s *Service) schemaOf(ctx context.Context, tenantID, typeID string, fresh b
 	return e, nil
 }
 
-// validated runs write with data checked against the node type's current schema. The store refuses
-// the write (NotFound) when the type moved past the version checked against; then the schema is read
-// again and the write retried once.
+// validated runs write with data checked against the node type's current schema (withSchema).
 func (s *Service) validated(ctx context.Context, tenantID, typeID string, doc map[string]any, write func(version int64) error) error {
+	return s.withSchema(ctx, tenantID, typeID, func(e cachedSchema) error {
+		if err := validateDoc(e.schema, "data", doc); err != nil {
+			return err
+		}
+		return write(e.version)
+	})
+}
+
+// withSchema runs write with the node type's current schema. The store refuses a write (NotFound) when
+// the type moved past the version checked against; then the schema is read again and the write retried
+// once.
+func (s *Service) withSchema(ctx context.Context, tenantID, typeID string, write func(e cachedSchema) error) error {
 	for fresh := false; ; fresh = true {
 		e, err := s.schemaOf(ctx, tenantID, typeID, fresh)
 		if err != nil {
 			return err
 		}
-		if err := validateDoc(e.schema, "data", doc); err != nil {
-			return err
-		}
-		err = write(e.version)
+		err = write(e)
 		if flexdb.CodeOf(err) != flexdb.NotFound || fresh {
 			return err
 		}
@@ -225,12 +232,10 @@ func (s *Service) patchNode(ctx context.Context, tenantID, id string, patch map[
 	if err != nil {
 		return nil, err
 	}
-	for fresh := false; ; fresh = true {
-		e, err := s.schemaOf(ctx, tenantID, typeID, fresh)
-		if err != nil {
-			return nil, err
-		}
-		n, err := s.store.PatchNode(ctx, NodePatch{TenantID: tenantID, ID: id, ExpectedVersion: expectedVersion, At: s.now(),
+	var n *flexdb.Node
+	err = s.withSchema(ctx, tenantID, typeID, func(e cachedSchema) error {
+		var err error
+		n, err = s.store.PatchNode(ctx, NodePatch{TenantID: tenantID, ID: id, ExpectedVersion: expectedVersion, At: s.now(),
 			Apply: func(_, data string) (string, int64, error) {
 				merged, doc, err := applyPatch(data, patch, s.lim)
 				if err != nil {
@@ -241,10 +246,9 @@ func (s *Service) patchNode(ctx context.Context, tenantID, id string, patch map[
 				}
 				return merged, e.version, nil
 			}})
-		if flexdb.CodeOf(err) != flexdb.NotFound || fresh {
-			return n, err
-		}
-	}
+		return err
+	})
+	return n, err
 }
 
 // applyPatch merges patch into a stored document; a result over the size limit is refused as too large.
